@@ -1,0 +1,128 @@
+// The PostgreSQL schema, as numbered migrations. Flows are one table partitioned by range of start_us,
+// one partition per UTC day created on demand (postgres-store.ts), so retention drops partitions.
+
+import type { Migration } from '../migrations.js';
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    statements: [
+      `CREATE TABLE alerts (
+        id text PRIMARY KEY,
+        ts_us bigint NOT NULL,
+        source text NOT NULL,
+        flow_id text,
+        community_id text,
+        src_ip text NOT NULL,
+        src_port integer NOT NULL,
+        dest_ip text NOT NULL,
+        dest_port integer NOT NULL,
+        proto text NOT NULL,
+        app_proto text,
+        signature_id bigint NOT NULL,
+        signature text NOT NULL,
+        severity integer NOT NULL,
+        confidence double precision NOT NULL,
+        explanation text NOT NULL,
+        status text NOT NULL DEFAULT 'new',
+        assignee text,
+        verdict text,
+        verdict_note text,
+        received_us bigint NOT NULL,
+        first_look_us bigint,
+        verdict_us bigint,
+        triage_verdict text,
+        triage_confidence double precision,
+        doc jsonb NOT NULL
+      )`,
+      `CREATE TABLE flows (
+        flow_id text NOT NULL,
+        source text NOT NULL,
+        community_id text,
+        observer text,
+        src_ip text NOT NULL,
+        src_port integer NOT NULL,
+        dest_ip text NOT NULL,
+        dest_port integer NOT NULL,
+        proto text NOT NULL,
+        vlan integer,
+        app_proto text,
+        start_us bigint NOT NULL,
+        end_us bigint NOT NULL,
+        pkts_toserver bigint NOT NULL,
+        pkts_toclient bigint NOT NULL,
+        bytes_toserver bigint NOT NULL,
+        bytes_toclient bigint NOT NULL,
+        state text,
+        reason text,
+        tcp_flags integer,
+        extra jsonb
+      ) PARTITION BY RANGE (start_us)`,
+      'CREATE UNIQUE INDEX flows_key ON flows (flow_id, source, start_us)',
+      'CREATE INDEX flows_src ON flows (src_ip, start_us)',
+      'CREATE INDEX flows_dest ON flows (dest_ip, start_us)',
+      `CREATE TABLE flow_days (
+        day integer PRIMARY KEY,
+        table_name text NOT NULL,
+        max_duration_us bigint NOT NULL,
+        max_end_us bigint NOT NULL
+      )`,
+      `CREATE TABLE triage_results (
+        alert_id text PRIMARY KEY,
+        verdict text NOT NULL,
+        confidence double precision NOT NULL,
+        started_us bigint NOT NULL,
+        finished_us bigint NOT NULL,
+        report jsonb NOT NULL
+      )`,
+      `CREATE TABLE users (
+        username text PRIMARY KEY,
+        password_hash text NOT NULL,
+        role text NOT NULL,
+        created_us bigint NOT NULL
+      )`,
+      `CREATE TABLE sessions (
+        id text PRIMARY KEY,
+        username text NOT NULL,
+        csrf_token text NOT NULL,
+        created_us bigint NOT NULL,
+        expires_us bigint NOT NULL
+      )`,
+      `CREATE TABLE api_tokens (
+        token_hash text PRIMARY KEY,
+        name text NOT NULL,
+        role text NOT NULL,
+        created_us bigint NOT NULL
+      )`,
+      `CREATE TABLE audit_log (
+        id bigserial PRIMARY KEY,
+        ts_us bigint NOT NULL,
+        username text NOT NULL,
+        action text NOT NULL,
+        alert_id text,
+        detail jsonb NOT NULL
+      )`,
+      'CREATE INDEX audit_log_alert ON audit_log (alert_id, id)',
+      `CREATE TABLE meta (
+        key text PRIMARY KEY,
+        value text NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'alert queue indexes',
+    // Same shape as SQLite: every filter index ends in (ts_us, id) so a page is an index range walk.
+    statements: [
+      'CREATE INDEX alerts_ts ON alerts (ts_us, id)',
+      'CREATE INDEX alerts_status_ts ON alerts (status, ts_us, id)',
+      'CREATE INDEX alerts_signature_ts ON alerts (signature_id, ts_us, id)',
+      'CREATE INDEX alerts_source_ts ON alerts (source, ts_us, id)',
+      'CREATE INDEX alerts_severity_ts ON alerts (severity, ts_us, id)',
+      'CREATE INDEX alerts_src_ip_ts ON alerts (src_ip, ts_us, id)',
+      'CREATE INDEX alerts_dest_ip_ts ON alerts (dest_ip, ts_us, id)',
+      'CREATE INDEX sessions_expires ON sessions (expires_us)',
+    ],
+  },
+];
