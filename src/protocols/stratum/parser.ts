@@ -223,13 +223,16 @@ export function isEthWorkPackage(v: unknown): boolean {
 }
 
 /**
- * Split a stratum user name `account.worker` (the convention of most pools). Returns the worker
- * part when there is a non-empty one.
+ * The worker part of a stratum user name `account.worker` (the convention of most pools; with
+ * `wallet.payment_id.worker` the last part is the worker). Undefined when there is no usable
+ * suffix, or when the suffix looks like part of an address or e-mail rather than a name.
  */
 export function workerFromLogin(login: string): string | undefined {
-  const dot = login.indexOf('.');
+  const dot = login.lastIndexOf('.');
   if (dot <= 0 || dot === login.length - 1) return undefined;
-  return login.slice(dot + 1);
+  const suffix = login.slice(dot + 1);
+  if (suffix.includes('/') || suffix.includes('@') || login.slice(0, dot).includes('@')) return undefined;
+  return suffix;
 }
 
 /** Accepted or rejected, from a response to a mining request (v1, EthProxy, CryptoNote). */
@@ -300,14 +303,14 @@ export function containsAny(hay: Uint8Array, needles: readonly Uint8Array[], end
   return false;
 }
 
-/** First non-whitespace byte is `{`: looks like a JSON object stream. -1: only whitespace so far. */
-export function startsWithJsonObject(data: Uint8Array): 1 | 0 | -1 {
+/** Offset of the first non-whitespace byte if it is `{`; -2 when it is something else; -1 when only whitespace so far. */
+export function jsonObjectStart(data: Uint8Array): number {
   for (let i = 0; i < data.length && i < 64; i++) {
     const b = data[i]!;
     if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
-    return b === 0x7b ? 1 : 0;
+    return b === 0x7b ? i : -2;
   }
-  return -1;
+  return data.length >= 64 ? -2 : -1;
 }
 
 /**
@@ -316,17 +319,41 @@ export function startsWithJsonObject(data: Uint8Array): 1 | 0 | -1 {
  * 'maybe' while the first line is incomplete.
  */
 export function probeStratum(data: Uint8Array): 'yes' | 'no' | 'maybe' {
-  const start = startsWithJsonObject(data);
-  if (start === 0) return 'no';
-  if (start === -1) return data.length >= 64 ? 'no' : 'maybe';
+  const start = jsonObjectStart(data);
+  if (start === -2) return 'no';
+  if (start === -1) return 'maybe';
+  if (start > 0) data = data.subarray(start);
   const nl = data.indexOf(0x0a);
-  const end = Math.min(nl < 0 ? data.length : nl, PROBE_MAX_BYTES);
+  // A first message may come without its newline yet: a balanced first object is complete too.
+  const objEnd = nl < 0 ? firstObjectEnd(data, PROBE_MAX_BYTES) : -1;
+  const isComplete = nl >= 0 || objEnd >= 0;
+  const end = Math.min(nl >= 0 ? nl : objEnd >= 0 ? objEnd : data.length, PROBE_MAX_BYTES);
   if (containsAny(data, STRONG_PATTERNS, end)) return 'yes';
   if (containsAny(data, CRYPTONOTE_METHOD_PATTERNS, end) && containsAny(data, CRYPTONOTE_SHAPE_PATTERNS, end)) return 'yes';
   // The job inside a CryptoNote login result: {"id":1,"result":{"id":..,"job":{"blob":..}}}
   if (containsAny(data, CRYPTONOTE_SHAPE_PATTERNS.slice(0, 2), end) && containsAny(data, [enc.encode('"target"')], end)) {
     return 'yes';
   }
-  if (nl >= 0 || data.length >= PROBE_MAX_BYTES) return 'no';
+  if (isComplete || data.length >= PROBE_MAX_BYTES) return 'no';
   return 'maybe';
+}
+
+/** Offset just past the first balanced JSON object or array, or -1 if it does not end within `max`. */
+export function firstObjectEnd(data: Uint8Array, max: number): number {
+  let depth = 0;
+  let isInString = false;
+  const n = Math.min(data.length, max);
+  for (let i = 0; i < n; i++) {
+    const b = data[i]!;
+    if (isInString) {
+      if (b === 0x5c) i++;
+      else if (b === 0x22) isInString = false;
+    } else if (b === 0x22) isInString = true;
+    else if (b === 0x7b || b === 0x5b) depth++;
+    else if (b === 0x7d || b === 0x5d) {
+      depth--;
+      if (depth <= 0) return i + 1;
+    }
+  }
+  return -1;
 }

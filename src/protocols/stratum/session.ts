@@ -583,11 +583,16 @@ export class StratumSession implements AnalyserSession {
   }
 
   onEnd(tsUs: number): void {
-    // A last message without its newline is still a message (some pools close right after it).
+    // A last message without its newline is still a message (some peers close right after it);
+    // a truncated one is only counted as unterminated.
     if (this.isFinished) return;
     for (const d of [0, 1] as const) {
-      if (this.splitters[d].pendingBytes > 0) this.conv.anomaly('stratum.unterminated_line');
-      this.splitters[d].flush((ev) => this.onLine(d, ev, tsUs));
+      this.splitters[d].flush((ev) => {
+        this.conv.anomaly('stratum.unterminated_line');
+        if (ev.kind !== 'line') return;
+        const parsed = parseJsonBytes(ev.line, this.limits.maxJsonDepth);
+        if (parsed.kind === 'ok') this.conv.onMessage(d, parsed.value, tsUs);
+      });
     }
   }
 
