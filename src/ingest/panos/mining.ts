@@ -6,7 +6,7 @@
 
 import { MINING_CATEGORY, type Alert } from '../../alerts/types.js';
 import { eveTimestamp } from '../../util/clock.js';
-import { contentId } from './parser.js';
+import { communityId, contentId } from './parser.js';
 import type { PanosThreatRecord } from './record.js';
 
 /** Signature names: "CoinMiner Command and Control", "XMRig Miner ...", "Cryptocurrency Mining". */
@@ -98,5 +98,7 @@ export function panosThreatToAlert(r: PanosThreatRecord, match: MiningMatch, raw
     original,
   };
   if (r.app) alert.app_proto = r.app;
+  const cid = communityId(r);
+  if (cid) alert.community_id = cid;
   return alert;
 }

@@ -147,6 +147,9 @@ describe('PanosIngest', () => {
     expect(a.original?.threatid).toBe('XMRig Miner Command and Control Traffic Detection(85886)');
     expect(a.original?.raw).toBe(fixture('threat.csv')[0]);
     expect((a.evidence.panos as Record<string, unknown>).pcap_id).toBe('60256193416407868');
+    // The alert and the TRAFFIC end log of the same session share a Community ID.
+    expect(a.community_id).toMatch(/^1:/);
+    expect(a.community_id).toBe(flows[0]?.community_id);
     // Same log again: same id.
     const again: Alert[] = [];
     new PanosIngest({ onAlert: (x) => again.push(x), onFlow: () => undefined }).handle(fixture('threat.csv')[0] ?? '');

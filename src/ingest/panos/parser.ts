@@ -4,6 +4,7 @@
 // throws: every rejection is a named PanosError.
 
 import { createHash } from 'node:crypto';
+import { communityIdV1 } from '../../flows/community-id.js';
 import type { FlowRecord } from '../../flows/types.js';
 import { parseIp } from '../../util/ip.js';
 import { FUTURE_USE, MIN_THREAT_COLUMNS, MIN_TRAFFIC_COLUMNS, THREAT_COLUMNS, TRAFFIC_COLUMNS } from './columns.js';
@@ -173,6 +174,8 @@ export function panosTrafficFromFields(f: Record<string, string>, opts: PanosPar
     state: subtype,
     extra: trafficExtra(f),
   };
+  const cid = communityId(ends);
+  if (cid) record.community_id = cid;
   const observer = f.device_name || serial;
   if (observer) record.observer = observer;
   if (f.app) record.app_proto = f.app;
@@ -229,7 +232,18 @@ function eventTime(f: Record<string, string>, opts: PanosParseOptions): number |
   return text ? parsePanosTime(text, tz) : undefined;
 }
 
-type Endpoints = { src_ip: string; src_port: number; dest_ip: string; dest_port: number; proto: string };
+const PROTO_NUMBERS: Readonly<Record<string, number>> = { TCP: 6, UDP: 17, ICMP: 1, 'IPv6-ICMP': 58, SCTP: 132 };
+
+/** Community ID v1 (seed 0) of the endpoints, so firewall records join the sensor's own. */
+export function communityId(e: Endpoints): string | undefined {
+  const proto = PROTO_NUMBERS[e.proto] ?? (/^\d{1,3}$/.test(e.proto) ? Number(e.proto) : undefined);
+  const src = parseIp(e.src_ip);
+  const dst = parseIp(e.dest_ip);
+  if (proto === undefined || !src || !dst || src.length !== dst.length) return undefined;
+  return communityIdV1(src, e.src_port, dst, e.dest_port, proto);
+}
+
+export type Endpoints = { src_ip: string; src_port: number; dest_ip: string; dest_port: number; proto: string };
 
 function endpoints(f: Record<string, string>): Endpoints | { error: PanosError } {
   const src = f.src ?? '';

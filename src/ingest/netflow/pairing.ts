@@ -1,0 +1,192 @@
+// Pairs one-direction records into bidirectional FlowRecords. Exporters (softflowd, nfpcapd,
+// routers) report each direction of a conversation as its own record; the analyst wants one
+// connection with bytes each way. A record waits up to `pairingHoldUs` for its reverse (same
+// exporter, domain, protocol and swapped endpoints, overlapping in time); unmatched ones are
+// stored alone. Which side is the client is decided in `clientFirst` (documented in docs/flows.md).
+
+import type { FlowRecord } from '../../flows/types.js';
+import type { Counters } from './counters.js';
+import type { CollectorLimits } from './limits.js';
+import { endReasonName, protoName, type UniFlow } from './record.js';
+
+/** Time slack when matching the two directions: v9 header clocks tick in whole seconds (microseconds). */
+const PAIR_TIME_SLACK_US = 1_000_000;
+
+interface Held {
+  u: UniFlow;
+  heldUs: number;
+}
+
+export class FlowPairer {
+  private readonly held = new Map<string, Held>();
+
+  constructor(
+    private readonly limits: Pick<CollectorLimits, 'pairingHoldUs' | 'maxPairingEntries'>,
+    private readonly counters: Counters,
+    private readonly emit: (rec: FlowRecord) => void,
+  ) {}
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  add(u: UniFlow, nowUs: number): void {
+    const rev = this.held.get(dirKey(u, true));
+    if (rev && overlaps(rev.u, u)) {
+      this.held.delete(dirKey(u, true));
+      this.counters.flows_paired += 2;
+      this.emit(mergeFlows(rev.u, u));
+      return;
+    }
+    const key = dirKey(u, false);
+    const same = this.held.get(key);
+    if (same) {
+      // The same direction again (an active-timeout cut) before any reverse: the older one is done.
+      this.held.delete(key);
+      this.single(same.u);
+    }
+    if (this.held.size >= this.limits.maxPairingEntries) {
+      const oldest = this.held.keys().next();
+      if (!oldest.done) {
+        const h = this.held.get(oldest.value) as Held;
+        this.held.delete(oldest.value);
+        this.counters.pairing_limit++;
+        this.single(h.u);
+      }
+    }
+    this.held.set(key, { u, heldUs: nowUs });
+  }
+
+  /** Emits records that waited longer than the hold. Map order is arrival order. */
+  flushExpired(nowUs: number): void {
+    for (const [k, h] of this.held) {
+      if (nowUs - h.heldUs < this.limits.pairingHoldUs) break;
+      this.held.delete(k);
+      this.single(h.u);
+    }
+  }
+
+  flushAll(): void {
+    for (const h of this.held.values()) this.single(h.u);
+    this.held.clear();
+  }
+
+  private single(u: UniFlow): void {
+    this.counters.flows_unpaired++;
+    this.emit(singleFlow(u));
+  }
+}
+
+function dirKey(u: UniFlow, reverse: boolean): string {
+  const head = `${u.observer}|${u.domain}|${u.proto}|`;
+  return reverse
+    ? `${head}${u.dstIp}|${u.dstPort}|${u.srcIp}|${u.srcPort}`
+    : `${head}${u.srcIp}|${u.srcPort}|${u.dstIp}|${u.dstPort}`;
+}
+
+function overlaps(a: UniFlow, b: UniFlow): boolean {
+  return a.startUs <= b.endUs + PAIR_TIME_SLACK_US && b.startUs <= a.endUs + PAIR_TIME_SLACK_US;
+}
+
+const SERVICE_PORT_LIMIT = 1024;
+
+/**
+ * Is `a`'s sender the client? Rules in order: a well-known port (< 1024) facing a higher one is
+ * the server; otherwise the direction seen first is the client's; otherwise (same start, as
+ * softflowd reports both directions) the higher port is the client's ephemeral port.
+ */
+export function clientFirst(a: UniFlow, b: UniFlow | undefined): boolean {
+  if (a.dstPort < SERVICE_PORT_LIMIT && a.srcPort >= SERVICE_PORT_LIMIT) return true;
+  if (a.srcPort < SERVICE_PORT_LIMIT && a.dstPort >= SERVICE_PORT_LIMIT) return false;
+  if (b) {
+    if (a.startUs < b.startUs) return true;
+    if (b.startUs < a.startUs) return false;
+  }
+  return a.srcPort >= a.dstPort;
+}
+
+export function mergeFlows(a: UniFlow, b: UniFlow): FlowRecord {
+  const [cli, srv] = clientFirst(a, b) ? [a, b] : [b, a];
+  const reasonA = endReasonName(cli.endReason);
+  const reasonB = endReasonName(srv.endReason);
+  const rec = base(cli, Math.min(a.startUs, b.startUs), Math.max(a.endUs, b.endUs));
+  rec.pkts_toserver = cli.packets;
+  rec.bytes_toserver = cli.octets;
+  rec.pkts_toclient = srv.packets;
+  rec.bytes_toclient = srv.octets;
+  rec.tcp_flags = a.tcpFlags | b.tcpFlags;
+  const reason = reasonA === 'end' || reasonB === 'end' ? 'end' : (reasonA ?? reasonB);
+  if (reason) rec.reason = reason;
+  rec.extra = extra(cli, true);
+  return rec;
+}
+
+export function singleFlow(u: UniFlow): FlowRecord {
+  const isClient = clientFirst(u, undefined);
+  const rec = base(u, u.startUs, u.endUs);
+  if (!isClient) {
+    rec.src_ip = u.dstIp;
+    rec.src_port = u.dstPort;
+    rec.dest_ip = u.srcIp;
+    rec.dest_port = u.srcPort;
+    rec.pkts_toclient = u.packets;
+    rec.bytes_toclient = u.octets;
+  } else {
+    rec.pkts_toserver = u.packets;
+    rec.bytes_toserver = u.octets;
+  }
+  rec.tcp_flags = u.tcpFlags;
+  const reason = endReasonName(u.endReason);
+  if (reason) rec.reason = reason;
+  rec.flow_id = flowId(rec);
+  rec.extra = extra(u, false);
+  return rec;
+}
+
+function base(cli: UniFlow, startUs: number, endUs: number): FlowRecord {
+  const rec: FlowRecord = {
+    flow_id: '',
+    source: cli.source,
+    observer: cli.observer,
+    src_ip: cli.srcIp,
+    src_port: cli.srcPort,
+    dest_ip: cli.dstIp,
+    dest_port: cli.dstPort,
+    proto: protoName(cli.proto),
+    start_us: startUs,
+    end_us: endUs,
+    pkts_toserver: 0,
+    pkts_toclient: 0,
+    bytes_toserver: 0,
+    bytes_toclient: 0,
+  };
+  if (cli.vlan >= 0) rec.vlan = cli.vlan;
+  rec.flow_id = flowId(rec);
+  return rec;
+}
+
+function extra(u: UniFlow, paired: boolean): Record<string, unknown> {
+  const e: Record<string, unknown> = { domain: u.domain, paired };
+  if (u.samplingRate > 1) e.sampling_rate = u.samplingRate;
+  return e;
+}
+
+/** Content-derived id: the same record re-exported (or re-imported) gets the same id. */
+export function flowId(r: Pick<FlowRecord, 'source' | 'observer' | 'proto' | 'src_ip' | 'src_port' | 'dest_ip' | 'dest_port' | 'start_us'>): string {
+  return hash64(`${r.source}|${r.observer ?? ''}|${r.proto}|${r.src_ip}|${r.src_port}|${r.dest_ip}|${r.dest_port}|${r.start_us}`);
+}
+
+/** Two independent 32-bit FNV-1a style mixes, printed as 16 hex digits (not cryptographic). */
+export function hash64(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 0x01000193);
+    h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
+  h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
