@@ -1,0 +1,47 @@
+// The bus contract on NATS JetStream at 127.0.0.1:4222. Every run uses its own stream prefix and
+// deletes its streams afterwards, so parallel runs never share messages.
+
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { NatsBus } from '../../src/bus/nats.js';
+import { busContract } from './contract.js';
+
+export const TEST_NATS = process.env.MINERWATCH_TEST_NATS ?? '127.0.0.1:4222';
+
+busContract('nats', () => {
+  const run = `mwt${randomBytes(4).toString('hex')}`;
+  const tags = new Set<string>();
+  return {
+    open: async (tag) => {
+      tags.add(tag);
+      return NatsBus.connect({ servers: TEST_NATS, prefix: `${run}_${tag}` });
+    },
+    cleanup: async () => {
+      for (const tag of tags) {
+        const b = await NatsBus.connect({ servers: TEST_NATS, prefix: `${run}_${tag}` });
+        await b.deleteStreams();
+        await b.close();
+      }
+    },
+  };
+});
+
+describe('NatsBus names', () => {
+  it('maps logical subjects to prefixed NATS subjects and streams, and reports the backlog', async () => {
+    const prefix = `mwt${randomBytes(4).toString('hex')}`;
+    const bus = await NatsBus.connect({ servers: TEST_NATS, prefix });
+    try {
+      expect(bus.natsSubject('alerts')).toBe(`${prefix}.alerts`);
+      expect(bus.streamName('flows')).toBe(`${prefix}_FLOWS`.toUpperCase());
+      await bus.publish('alerts', { id: 1 }, 'one');
+      await bus.publish('alerts', { id: 2 }, 'two');
+      const sub = await bus.subscribe('alerts', 'lazy', async () => undefined, { ackWaitMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await bus.backlog('alerts', 'lazy')).toBe(2);
+      await sub.stop();
+    } finally {
+      await bus.deleteStreams();
+      await bus.close();
+    }
+  });
+});
