@@ -7,7 +7,8 @@
 // response carries a strict Content-Security-Policy. The UI renders wire strings as text only.
 
 import { readFile } from 'node:fs/promises';
-import { join, normalize } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Alert } from '../alerts/types.js';
@@ -464,6 +465,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // --- the workbench: static files, no server-side templating of data ---
   const root = deps.webRoot ?? defaultWebRoot();
+  const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
+  const vendor: Record<string, [string, string]> = {
+    'uplot.js': [join(uplotDir, 'uPlot.iife.min.js'), 'text/javascript'],
+    'uplot.css': [join(uplotDir, 'uPlot.min.css'), 'text/css'],
+  };
+  app.get('/vendor/:file', async (req, reply) => {
+    const v = vendor[(req.params as { file: string }).file];
+    if (!v) return reply.code(404).send({ error: 'not_found', message: 'No such file' });
+    reply.header('content-type', v[1]);
+    reply.header('cache-control', 'public, max-age=86400');
+    return reply.send(await readFile(v[0]));
+  });
   const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
   app.get('/*', async (req, reply) => {
     const url = new URL(req.url, 'http://x');
