@@ -1,0 +1,317 @@
+// The application layer of one flow: probes the first bytes of each direction with every analyser
+// of the flow's transport, opens sessions for those that accept, feeds them reassembled data and
+// gaps, and keeps the engine boundary: an analyser that throws is counted
+// (`analyser.<name>.exception`) and switched off for this flow only.
+//
+// Bytes seen while some analyser still answers 'maybe' are kept (up to `maxProbeBytes` per
+// direction) with their arrival order, so a session opened late replays the stream from its start.
+
+import type { Analyser, AnalyserSession, Direction, FactEvent, SessionContext, SessionStatus } from '../protocols/analyser.js';
+import type { Flow } from '../flows/flow.js';
+import type { StreamSink, TcpReassembler } from '../flows/tcp-reassembly.js';
+import type { FlowPackets } from './packet-keeper.js';
+import type { FlowView } from './types.js';
+
+/** Slot states. */
+const PENDING = 0;
+const OPEN = 1;
+const DONE = 2;
+const OFF = 3;
+
+interface Slot {
+  analyser: Analyser;
+  state: number;
+  /** Bit per direction that answered 'no' (or ran past the probe limit). */
+  noMask: number;
+  session: AnalyserSession | undefined;
+  /** True when the session ended by violation or exception: its record is not reported. */
+  isRejected: boolean;
+}
+
+/** A probe-window entry: bytes [start, start+len) of direction `dir`'s buffer, or a gap. */
+interface LogEntry {
+  dir: Direction;
+  start: number;
+  len: number;
+  /** 'gap' when the bytes are missing from the stream; 'unkept' when past the probe buffer. */
+  kind: 'data' | 'gap' | 'unkept';
+  tsUs: number;
+}
+
+/** What FlowAnalysis needs from the engine. */
+export interface AnalysisHost {
+  readonly maxProbeBytes: number;
+  readonly maxUdpProbeDatagrams: number;
+  count(name: string, n?: number): void;
+  anomaly(name: string): void;
+  onFact(analysis: FlowAnalysis, event: FactEvent): void;
+}
+
+export class FlowAnalysis implements StreamSink, FlowView {
+  reassembler: TcpReassembler | undefined = undefined;
+  /** The flow's buffered packets when alert captures are enabled. */
+  packets: FlowPackets | undefined = undefined;
+  /** False once no analyser can still want bytes: the packet path skips this flow's payload. */
+  isInspecting = true;
+  private readonly slots: Slot[];
+  private pendingCount: number;
+  private probeBufs: [Uint8Array | undefined, Uint8Array | undefined] = [undefined, undefined];
+  private probeLens: [number, number] = [0, 0];
+  private log: LogEntry[] = [];
+  private datagrams = 0;
+
+  constructor(
+    readonly flow: Flow<FlowAnalysis>,
+    analysers: readonly Analyser[],
+    private readonly host: AnalysisHost,
+  ) {
+    this.slots = [];
+    for (const a of analysers) {
+      if (a.transports.includes(flow.transport)) {
+        this.slots.push({ analyser: a, state: PENDING, noMask: 0, session: undefined, isRejected: false });
+      }
+    }
+    this.pendingCount = this.slots.length;
+    if (this.slots.length === 0) this.isInspecting = false;
+  }
+
+  // FlowView: the live flow's figures.
+  get flowId(): string {
+    return this.flow.flowId;
+  }
+  get communityId(): string {
+    return this.flow.communityId;
+  }
+  get transport(): 'tcp' | 'udp' {
+    return this.flow.transport;
+  }
+  get clientIp(): string {
+    return this.flow.clientIp;
+  }
+  get clientPort(): number {
+    return this.flow.clientPort;
+  }
+  get serverIp(): string {
+    return this.flow.serverIp;
+  }
+  get serverPort(): number {
+    return this.flow.serverPort;
+  }
+  get isOrientationFromSyn(): boolean {
+    return this.flow.isOrientationFromSyn;
+  }
+  get protocol(): number {
+    return this.flow.protocol;
+  }
+  get vlan(): number {
+    return this.flow.vlan;
+  }
+  get startUs(): number {
+    return this.flow.startUs;
+  }
+  get lastUs(): number {
+    return this.flow.lastUs;
+  }
+  get pktsToServer(): number {
+    return this.flow.pktsToServer;
+  }
+  get pktsToClient(): number {
+    return this.flow.pktsToClient;
+  }
+  get bytesToServer(): number {
+    return this.flow.bytesToServer;
+  }
+  get bytesToClient(): number {
+    return this.flow.bytesToClient;
+  }
+  markAlerted(): void {
+    this.flow.isAlerted = true;
+  }
+
+  appProto(): string | undefined {
+    for (const s of this.slots) if ((s.state === OPEN || s.state === DONE) && !s.isRejected) return s.analyser.name;
+    return undefined;
+  }
+
+  protocolRecords(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const s of this.slots) {
+      if (s.session === undefined || s.isRejected) continue;
+      const rec = this.guard(s, () => s.session!.record());
+      if (rec !== undefined && !s.isRejected) out[s.analyser.name] = rec;
+    }
+    return out;
+  }
+
+  /** One UDP datagram. */
+  datagram(dir: Direction, data: Uint8Array, tsUs: number): void {
+    if (this.pendingCount > 0) {
+      this.datagrams++;
+      this.probeAll(dir, data, tsUs, true);
+      if (this.pendingCount > 0 && this.datagrams >= this.host.maxUdpProbeDatagrams) this.giveUpProbing();
+    }
+    this.feed(dir, data, tsUs, undefined);
+    this.updateInspecting();
+  }
+
+  // StreamSink: reassembled TCP bytes.
+  onStreamData(dir: Direction, data: Uint8Array, tsUs: number): void {
+    if (this.pendingCount > 0) this.probeAll(dir, data, tsUs, false);
+    this.feed(dir, data, tsUs, undefined);
+    this.updateInspecting();
+  }
+
+  onStreamGap(dir: Direction, length: number, tsUs: number): void {
+    if (this.pendingCount > 0) this.log.push({ dir, start: 0, len: length, kind: 'gap', tsUs });
+    this.feed(dir, undefined, tsUs, length);
+    this.updateInspecting();
+  }
+
+  /** The flow ended: flush reassembly, end the sessions. */
+  end(tsUs: number): void {
+    this.reassembler?.flush(tsUs);
+    for (const s of this.slots) {
+      if (s.state !== OPEN) continue;
+      const session = s.session!;
+      this.guard(s, () => session.onEnd(tsUs));
+      if (s.state === OPEN) s.state = DONE;
+    }
+    this.release();
+  }
+
+  private probeAll(dir: Direction, data: Uint8Array, tsUs: number, isDatagram: boolean): void {
+    const bit = dir === 0 ? 1 : 2;
+    // Keep the bytes for the probes that follow and for replay into sessions opened later.
+    const max = this.host.maxProbeBytes;
+    const have = this.probeLens[dir];
+    const keep = Math.min(data.length, max - have);
+    if (keep > 0) {
+      let buf = this.probeBufs[dir];
+      if (buf === undefined || buf.length < have + keep) {
+        const nb = new Uint8Array(Math.min(max, Math.max(256, (have + keep) * 2)));
+        if (buf !== undefined) nb.set(buf.subarray(0, have));
+        buf = nb;
+        this.probeBufs[dir] = buf;
+      }
+      buf.set(keep === data.length ? data : data.subarray(0, keep), have);
+      this.probeLens[dir] = have + keep;
+      this.log.push({ dir, start: have, len: keep, kind: 'data', tsUs });
+    }
+    if (keep < data.length) this.log.push({ dir, start: 0, len: data.length - keep, kind: 'unkept', tsUs });
+    // A stream direction that filled the probe window without a 'yes' is not this protocol;
+    // datagrams are bounded by count instead (maxUdpProbeDatagrams).
+    const isFull = !isDatagram && this.probeLens[dir] >= max;
+    const prefix = isDatagram ? data : this.probeBufs[dir]!.subarray(0, this.probeLens[dir]);
+    for (const s of this.slots) {
+      if (s.state !== PENDING || s.noMask & bit) continue;
+      const a = s.analyser;
+      const r = this.guard(s, () => a.probe(prefix, dir, this));
+      if (s.state !== PENDING) continue;
+      if (r === 'yes') this.open(s);
+      else if (r === 'no' || isFull) {
+        if (r !== 'no') this.host.count('analyser.probe_limit');
+        s.noMask |= bit;
+        if (s.noMask === 3) this.close(s, OFF);
+      }
+    }
+    if (this.pendingCount === 0) this.dropProbeState();
+  }
+
+  /** Opens a session and replays what the flow carried so far, except the current chunk. */
+  private open(s: Slot): void {
+    const ctx: SessionContext = {
+      flow: this,
+      emit: (event: FactEvent) => this.host.onFact(this, event),
+      anomaly: (name: string) => this.host.anomaly(name),
+    };
+    const session = this.guard(s, () => s.analyser.createSession(ctx));
+    if (s.state !== PENDING || session === undefined) return;
+    s.session = session;
+    this.pendingCount--;
+    s.state = OPEN;
+    this.host.count(`analyser.${s.analyser.name}.sessions`);
+    // The current chunk is the last log entry (or entries, when it was partly unkept): it is fed
+    // by the caller, so replay stops before it.
+    const entries = this.log;
+    let last = entries.length;
+    const tail = entries[last - 1];
+    if (tail !== undefined && tail.kind === 'unkept') last--;
+    const cur = entries[last - 1];
+    if (cur !== undefined && cur.kind === 'data') last--;
+    for (let i = 0; i < last && s.state === OPEN; i++) {
+      const e = entries[i]!;
+      if (e.kind === 'data') {
+        const bytes = this.probeBufs[e.dir]!.subarray(e.start, e.start + e.len);
+        this.step(s, () => session.onData(e.dir, bytes, e.tsUs));
+      } else {
+        this.step(s, () => session.onGap(e.dir, e.len, e.tsUs));
+      }
+    }
+  }
+
+  private feed(dir: Direction, data: Uint8Array | undefined, tsUs: number, gap: number | undefined): void {
+    for (const s of this.slots) {
+      if (s.state !== OPEN) continue;
+      const session = s.session!;
+      if (data !== undefined) this.step(s, () => session.onData(dir, data, tsUs));
+      else this.step(s, () => session.onGap(dir, gap ?? 0, tsUs));
+    }
+  }
+
+  private step(s: Slot, call: () => SessionStatus): void {
+    const st = this.guard(s, call);
+    if (st === undefined || s.state !== OPEN) return;
+    if (st.kind === 'violation') {
+      this.host.count(`analyser.${s.analyser.name}.violation`);
+      this.host.anomaly(`${s.analyser.name}.${st.code}`);
+      s.isRejected = true;
+      s.state = OFF;
+    } else if (st.kind === 'done') {
+      s.state = DONE;
+    }
+  }
+
+  /** Runs analyser code; an exception switches the analyser off for this flow. */
+  private guard<T>(s: Slot, call: () => T): T | undefined {
+    try {
+      return call();
+    } catch {
+      this.host.count(`analyser.${s.analyser.name}.exception`);
+      s.isRejected = true;
+      this.close(s, OFF);
+      return undefined;
+    }
+  }
+
+  private close(s: Slot, state: number): void {
+    if (s.state === PENDING) this.pendingCount--;
+    s.state = state;
+  }
+
+  private giveUpProbing(): void {
+    for (const s of this.slots) if (s.state === PENDING) this.close(s, OFF);
+    this.host.count('analyser.udp_probe_limit');
+    this.dropProbeState();
+  }
+
+  private dropProbeState(): void {
+    this.probeBufs = [undefined, undefined];
+    this.probeLens = [0, 0];
+    this.log = [];
+  }
+
+  private updateInspecting(): void {
+    if (this.pendingCount > 0) return;
+    for (const s of this.slots) if (s.state === OPEN) return;
+    if (this.isInspecting) {
+      this.isInspecting = false;
+      this.reassembler?.stop();
+    }
+  }
+
+  private release(): void {
+    this.dropProbeState();
+    this.reassembler?.stop();
+    this.isInspecting = false;
+  }
+}
