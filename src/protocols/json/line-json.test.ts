@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, parseJsonBytes, jsonDepthExceeds, trimJsonSpace } from './line-json.js';
+import { JsonValueFramer, LineSplitter, parseJsonBytes, jsonDepthExceeds, trimJsonSpace } from './line-json.js';
 import type { LineEvent } from './line-json.js';
 
 const enc = new TextEncoder();
@@ -92,5 +92,28 @@ describe('LineSplitter', () => {
 
   it('trims JSON whitespace', () => {
     expect(dec.decode(trimJsonSpace(enc.encode(' \t{}\r\n')))).toBe('{}');
+  });
+});
+
+describe('JsonValueFramer', () => {
+  function frame(f: JsonValueFramer, chunks: string[]): string[] {
+    const out: string[] = [];
+    for (const c of chunks) {
+      f.push(enc.encode(c), (ev) => out.push(ev.kind === 'value' ? dec.decode(ev.bytes) : `<${ev.kind} ${ev.bytes}>`));
+    }
+    return out;
+  }
+
+  it('frames concatenated values across chunks, with brackets and escapes inside strings', () => {
+    expect(frame(new JsonValueFramer(100), ['{"a":"}\\""}{"b', '":[1,{}]}\n[2]'])).toEqual(['{"a":"}\\""}', '{"b":[1,{}]}', '[2]']);
+  });
+
+  it('reports bytes between values as garbage', () => {
+    expect(frame(new JsonValueFramer(100), ['PING\r\n{"a":1}'])).toEqual(['<garbage 4>', '{"a":1}']);
+  });
+
+  it('reports a value over maxValueBytes once, whether held across chunks or not', () => {
+    expect(frame(new JsonValueFramer(10), ['{"a":"0123', '456789"}{"b":1}'])).toEqual(['<too_long 18>', '{"b":1}']);
+    expect(frame(new JsonValueFramer(10), ['{"a":"0123456789"}'])).toEqual(['<too_long 18>']);
   });
 });

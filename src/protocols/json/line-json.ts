@@ -171,3 +171,124 @@ export function trimJsonSpace(line: Uint8Array): Uint8Array {
   while (e > s && isJsonSpace(line[e - 1]!)) e--;
   return line.subarray(s, e);
 }
+
+export type ValueEvent = { kind: 'value'; bytes: Uint8Array } | { kind: 'too_long'; bytes: number } | { kind: 'garbage'; bytes: number };
+
+/**
+ * Frames a stream of concatenated JSON objects or arrays (newline-delimited or not, as JSON-RPC
+ * over raw TCP often is) by counting brackets outside strings. Bytes between values that are not
+ * whitespace are reported as `garbage` and skipped up to the next `{` or `[`. A value longer than
+ * `maxValueBytes` is reported once as `too_long` and skipped to its end. Memory held is at most
+ * `maxValueBytes`.
+ */
+export class JsonValueFramer {
+  private buf: Uint8Array;
+  private used = 0;
+  private depth = 0;
+  private isInString = false;
+  private isEscaped = false;
+  /** Bytes of the current over-long value discarded so far; -1 when not discarding. */
+  private discarding = -1;
+
+  constructor(readonly maxValueBytes = DEFAULT_MAX_LINE_BYTES) {
+    this.buf = new Uint8Array(Math.min(maxValueBytes, 4096));
+  }
+
+  get pendingBytes(): number {
+    return this.used;
+  }
+
+  push(data: Uint8Array, onEvent: (ev: ValueEvent) => void): void {
+    let garbage = 0;
+    let valueStart = this.depth > 0 ? 0 : -1;
+    for (let i = 0; i < data.length; i++) {
+      const b = data[i]!;
+      if (this.depth === 0) {
+        if (b === BRACE_OPEN || b === BRACKET_OPEN) {
+          if (garbage > 0) {
+            onEvent({ kind: 'garbage', bytes: garbage });
+            garbage = 0;
+          }
+          this.depth = 1;
+          this.isInString = false;
+          valueStart = i;
+        } else if (!isJsonSpace(b)) garbage++;
+        continue;
+      }
+      if (this.isInString) {
+        if (this.isEscaped) this.isEscaped = false;
+        else if (b === BACKSLASH) this.isEscaped = true;
+        else if (b === QUOTE) this.isInString = false;
+        continue;
+      }
+      if (b === QUOTE) this.isInString = true;
+      else if (b === BRACE_OPEN || b === BRACKET_OPEN) this.depth++;
+      else if (b === BRACE_CLOSE || b === BRACKET_CLOSE) {
+        this.depth--;
+        if (this.depth === 0) {
+          this.finish(data, valueStart, i + 1, onEvent);
+          valueStart = -1;
+        }
+      }
+    }
+    if (garbage > 0) onEvent({ kind: 'garbage', bytes: garbage });
+    if (this.depth > 0 && valueStart >= 0) this.hold(data, valueStart, data.length);
+  }
+
+  private finish(data: Uint8Array, from: number, to: number, onEvent: (ev: ValueEvent) => void): void {
+    if (this.discarding >= 0) {
+      onEvent({ kind: 'too_long', bytes: this.discarding + (to - from) });
+      this.discarding = -1;
+      return;
+    }
+    if (this.used === 0) {
+      if (to - from > this.maxValueBytes) onEvent({ kind: 'too_long', bytes: to - from });
+      else onEvent({ kind: 'value', bytes: data.subarray(from, to) });
+      return;
+    }
+    if (this.used + (to - from) > this.maxValueBytes) {
+      onEvent({ kind: 'too_long', bytes: this.used + (to - from) });
+      this.used = 0;
+      return;
+    }
+    this.append(data, from, to);
+    const bytes = this.buf.subarray(0, this.used);
+    this.used = 0;
+    onEvent({ kind: 'value', bytes });
+  }
+
+  private hold(data: Uint8Array, from: number, to: number): void {
+    if (this.discarding >= 0) {
+      this.discarding += to - from;
+      return;
+    }
+    if (this.used + (to - from) > this.maxValueBytes) {
+      this.discarding = this.used + (to - from);
+      this.used = 0;
+      return;
+    }
+    this.append(data, from, to);
+  }
+
+  /** Forget a partial value (after a gap). */
+  reset(): void {
+    this.used = 0;
+    this.depth = 0;
+    this.isInString = false;
+    this.isEscaped = false;
+    this.discarding = -1;
+  }
+
+  private append(data: Uint8Array, from: number, to: number): void {
+    const need = this.used + (to - from);
+    if (need > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < need) cap *= 2;
+      const next = new Uint8Array(Math.min(cap, this.maxValueBytes));
+      next.set(this.buf.subarray(0, this.used));
+      this.buf = next;
+    }
+    this.buf.set(data.subarray(from, to), this.used);
+    this.used = need;
+  }
+}
