@@ -1,0 +1,99 @@
+// The one-sentence explanation an analyst would write for an alert, built from the evidence:
+// who talked to which pool, as what software, and how far the mining conversation got
+// (login -> job -> submit -> result, DESIGN.md).
+
+import type { FlowEvidence } from './evidence.js';
+import type { RuleFamily } from './rules.js';
+
+const COIN_NAMES: Record<string, string> = { monero: 'Monero', bitcoin: 'Bitcoin', ethereum: 'Ethereum' };
+const HTTP_DIALECTS: ReadonlySet<string> = new Set(['getwork', 'getblocktemplate', 'ethproxy-http', 'monerod-rpc']);
+
+function plural(n: number, one: string, many: string): string {
+  return n === 1 ? `1 ${one}` : `${n} ${many}`;
+}
+
+export function poolTarget(ev: FlowEvidence): string {
+  const pool = ev.pools[0];
+  const port = ev.flow.serverPort;
+  if (pool) return `${pool.name}:${port} (${ev.flow.serverIp})`;
+  if (ev.learned) return `${ev.learned.name}:${port} (${ev.flow.serverIp})`;
+  return `${ev.flow.serverIp}:${port}`;
+}
+
+function conversationSentence(ev: FlowEvidence): string {
+  const c = ev.conversation;
+  const src = ev.flow.clientIp;
+  const target = poolTarget(ev);
+  const agent = c.agent ?? ev.httpUserAgent;
+  const as = agent ? ` as ${agent}` : '';
+  const wallet = c.login?.wallet ? ` with a ${COIN_NAMES[c.login.wallet.coin] ?? c.login.wallet.coin} wallet` : '';
+  const parts: string[] = [];
+  if (c.dialect && HTTP_DIALECTS.has(c.dialect)) {
+    parts.push(`${src} asked ${target} for mining work over HTTP (${c.dialect})${as}${wallet}`);
+  } else if (c.hasLogin) {
+    parts.push(`${src} logged in to ${target}${as}${wallet}`);
+  } else if (c.hasSubscribe) {
+    parts.push(`${src} subscribed to mining work at ${target}${as}`);
+  } else if (c.jobs > 0) {
+    parts.push(`${src} received mining work from ${target}${c.isMidSession ? ' (the capture starts mid-session)' : ''}`);
+  } else if (c.submits > 0) {
+    parts.push(`${src} submitted mining shares to ${target}`);
+  } else {
+    parts.push(`${src} ran miner software${as} against ${target}`);
+  }
+  const algo = c.algorithms[0];
+  if (c.jobs > 0 && (c.hasLogin || c.hasSubscribe || (c.dialect && HTTP_DIALECTS.has(c.dialect)))) {
+    parts.push(`the pool sent ${c.jobs === 1 ? 'a job' : `${c.jobs} jobs`}${algo ? ` (algo ${algo})` : ''}`);
+  } else if (c.jobs === 0 && (c.hasLogin || c.hasSubscribe)) {
+    parts.push('no job was seen, so the login is not proven');
+  }
+  if (c.submits > 0) {
+    let s = `${plural(c.submits, 'share was', 'shares were')} submitted`;
+    if (c.accepted > 0 && c.accepted === c.submits && c.rejected === 0) s += ' and accepted';
+    else {
+      if (c.accepted > 0) s += `, ${c.accepted} accepted`;
+      if (c.rejected > 0) s += `, ${c.rejected} rejected`;
+    }
+    parts.push(s);
+  }
+  return `${parts.join('; ')}.`;
+}
+
+function nameSentence(ev: FlowEvidence, isBrowser: boolean): string {
+  const src = ev.flow.clientIp;
+  const pool = ev.pools[0];
+  const what = isBrowser ? 'an in-browser mining service' : 'a listed mining pool';
+  if (pool) {
+    const listed = pool.match.domain === pool.name ? '' : ` (listed as ${pool.match.domain})`;
+    switch (pool.source) {
+      case 'dns':
+        return `${src} looked up ${pool.name}${listed}, ${what}${ev.dnsAnswers.length > 0 ? `, which resolved to ${ev.dnsAnswers.slice(0, 3).join(', ')}` : ''}.`;
+      case 'sni':
+      case 'certificate':
+        return `${src} opened TLS to ${pool.name}${listed}, ${what}, at ${ev.flow.serverIp}:${ev.flow.serverPort}.`;
+      case 'http-host':
+        return `${src} sent an HTTP request for ${pool.name}${listed}, ${what}, to ${ev.flow.serverIp}:${ev.flow.serverPort}.`;
+      default:
+        return `${src} connected to ${pool.name}${listed}, ${what}, at ${ev.flow.serverIp}:${ev.flow.serverPort}.`;
+    }
+  }
+  if (ev.learned) {
+    const who = ev.learned.scope === 'client' ? 'it had resolved' : `${ev.learned.learnedFrom} had resolved`;
+    return `${src} connected to ${ev.flow.serverIp}:${ev.flow.serverPort}, an address ${who} for the pool name ${ev.learned.name}.`;
+  }
+  const secs = Math.round((ev.flow.lastUs - ev.flow.startUs) / 1e6);
+  return `${src} kept a TLS session to ${ev.flow.serverIp}:${ev.flow.serverPort}, a published mining pool port, for ${secs} s with small steady messages both ways.`;
+}
+
+export function explain(ev: FlowEvidence, family: RuleFamily): string {
+  switch (family) {
+    case 'conversation':
+      return conversationSentence(ev);
+    case 'browser':
+      return nameSentence(ev, true);
+    case 'pool-name':
+      return nameSentence(ev, false);
+    case 'stratum-v2':
+      return `${ev.flow.clientIp} began what has the shape of a Stratum V2 handshake with ${ev.flow.serverIp}:${ev.flow.serverPort}; the content is encrypted, so this is a weak sign.`;
+  }
+}
