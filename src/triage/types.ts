@@ -7,6 +7,7 @@ import type { Alert } from '../alerts/types.js';
 import type { AsnLookup } from '../enrich/asn-db.js';
 import type { HostingList } from '../enrich/hosting.js';
 import type { HostIntelProvider } from '../enrich/host-intel.js';
+import type { Analyser } from '../protocols/analyser.js';
 import type { Store } from '../store/types.js';
 import type { Cidr } from '../util/ip.js';
 import type { Clock } from '../util/clock.js';
@@ -48,6 +49,8 @@ export interface TriageContext {
   hostIntel: HostIntelProvider[];
   poolIntel?: PoolIntel;
   captures: CaptureSource[];
+  /** The sensor's analysers, used to read captured flows the way detection does. */
+  analysers?: () => readonly Analyser[];
   internalNetworks: Cidr[];
   /** Flows considered: this far before and after the alert. */
   flowWindowUs: number;
