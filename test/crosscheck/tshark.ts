@@ -1,0 +1,177 @@
+// Reference figures from tshark for the cross-check tests: packet counts, TCP/UDP conversation
+// statistics (`-z conv,tcp -z conv,udp`) and an exact per-frame field dump, plus the same
+// figures computed from our own reader and decoder.
+
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCapture } from '../../src/capture/index.js';
+import { AnomalyCounter, PacketDecoder, newDecodedPacket } from '../../src/decode/index.js';
+import { formatIp } from '../../src/util/ip.js';
+
+/** Directional figures of one conversation: a is the side named first in the key. */
+export interface Conv {
+  framesAB: number;
+  bytesAB: number;
+  framesBA: number;
+  bytesBA: number;
+}
+
+/** Conversation key with the endpoints in a fixed order (lexical on "addr port"). */
+export function convKey(proto: string, addr1: string, port1: number, addr2: string, port2: number): { key: string; swapped: boolean } {
+  const e1 = `${addr1} ${port1}`;
+  const e2 = `${addr2} ${port2}`;
+  const swapped = e1 > e2;
+  return { key: swapped ? `${proto} ${e2} <-> ${e1}` : `${proto} ${e1} <-> ${e2}`, swapped };
+}
+
+function add(map: Map<string, Conv>, key: string, swapped: boolean, fAB: number, bAB: number, fBA: number, bBA: number): void {
+  let c = map.get(key);
+  if (!c) {
+    c = { framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0 };
+    map.set(key, c);
+  }
+  if (swapped) {
+    c.framesAB += fBA;
+    c.bytesAB += bBA;
+    c.framesBA += fAB;
+    c.bytesBA += bAB;
+  } else {
+    c.framesAB += fAB;
+    c.bytesAB += bAB;
+    c.framesBA += fBA;
+    c.bytesBA += bBA;
+  }
+}
+
+/** Every capture file under `dir`, recursively. */
+export function findCaptures(dir: string): string[] {
+  const out: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const n of names.sort()) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) out.push(...findCaptures(p));
+    else if (/\.(pcap|pcapng|cap)(\.gz)?$/.test(n)) out.push(p);
+  }
+  return out;
+}
+
+function tshark(args: string[]): string {
+  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+export function tsharkPacketCount(file: string): number {
+  return tshark(['-n', '-r', file, '-T', 'fields', '-e', 'frame.number']).split('\n').filter((l) => l !== '').length;
+}
+
+/** A byte figure as tshark prints it: exact ("1234 bytes") or abbreviated ("134 kB"). */
+export interface PrintedBytes {
+  value: number;
+  unit: string;
+}
+
+export interface ConvRow {
+  key: string;
+  swapped: boolean;
+  framesAB: number;
+  framesBA: number;
+  bytesAB: PrintedBytes;
+  bytesBA: PrintedBytes;
+}
+
+const ROW = /^(\S+):(\d+)\s+<->\s+(\S+):(\d+)\s+(\d+)\s+([\d,]+) (bytes|kB|MB|GB)\s+(\d+)\s+([\d,]+) (bytes|kB|MB|GB)\s+(\d+)\s+/;
+
+/**
+ * Parses `tshark -q -z conv,tcp -z conv,udp`. Each row is "A:port <-> B:port", then frames and
+ * bytes B->A ("<-"), then A->B ("->"), then totals. IPv6 addresses keep their colons; the port
+ * is after the last one.
+ */
+export function parseConv(text: string): ConvRow[] {
+  const rows: ConvRow[] = [];
+  let proto = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('TCP Conversations')) proto = 'tcp';
+    else if (line.startsWith('UDP Conversations')) proto = 'udp';
+    const m = ROW.exec(line);
+    if (!m || proto === '') continue;
+    const [, a, pa, b, pb, fBA, bBA, uBA, fAB, bAB, uAB] = m as unknown as string[];
+    const { key, swapped } = convKey(proto, a as string, Number(pa), b as string, Number(pb));
+    const num = (s: string | undefined): number => Number((s ?? '').replace(/,/g, ''));
+    rows.push({
+      key,
+      swapped,
+      framesAB: num(fAB),
+      framesBA: num(fBA),
+      bytesAB: { value: num(bAB), unit: uAB as string },
+      bytesBA: { value: num(bBA), unit: uBA as string },
+    });
+  }
+  return rows;
+}
+
+export function tsharkConv(file: string): ConvRow[] {
+  return parseConv(tshark(['-q', '-n', '-r', file, '-z', 'conv,tcp', '-z', 'conv,udp']));
+}
+
+/**
+ * Exact per-conversation figures from a per-frame field dump: every frame where tshark
+ * dissected a TCP or UDP header outside an ICMP error quotation (which the conversation
+ * tables do not count), with the frame length. A reassembled IP datagram shows its transport
+ * header on the frame of the fragment that completed it, as in the conversation table.
+ */
+export function tsharkExactConv(file: string): Map<string, Conv> {
+  const text = tshark([
+    '-n', '-r', file, '-Y', '(tcp or udp) and not icmp and not icmpv6', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=l',
+    '-e', 'frame.len', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ipv6.src', '-e', 'ipv6.dst',
+    '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport',
+  ]);
+  const map = new Map<string, Conv>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const [len, s4, d4, s6, d6, ts, td, us, ud] = line.split('\t');
+    const src = s6 || s4 || '';
+    const dst = d6 || d4 || '';
+    const isTcp = (ts ?? '') !== '';
+    const { key, swapped } = convKey(isTcp ? 'tcp' : 'udp', src, Number(isTcp ? ts : us), dst, Number(isTcp ? td : ud));
+    add(map, key, swapped, 1, Number(len), 0, 0);
+  }
+  return map;
+}
+
+export interface OurFigures {
+  packets: number;
+  conv: Map<string, Conv>;
+  anomalies: Record<string, number>;
+}
+
+/** Reads and decodes `file` and aggregates TCP/UDP packets by 5-tuple, per direction. */
+export async function ourConv(file: string): Promise<OurFigures> {
+  const anomalies = new AnomalyCounter();
+  const decoder = new PacketDecoder(anomalies);
+  const out = newDecodedPacket();
+  const conv = new Map<string, Conv>();
+  const summary = await readCapture(file, (p) => {
+    if (!decoder.decode(p, out)) return;
+    if (out.protocol !== 6 && out.protocol !== 17) return;
+    const proto = out.protocol === 6 ? 'tcp' : 'udp';
+    const { key, swapped } = convKey(proto, formatIp(out.srcAddr), out.srcPort, formatIp(out.dstAddr), out.dstPort);
+    add(conv, key, swapped, 1, out.frameLen, 0, 0);
+  });
+  return { packets: summary.packets, conv, anomalies: anomalies.toJSON() };
+}
+
+/**
+ * tshark's abbreviation of a byte count (wsutil format_size with SI prefixes, truncated to an integer):
+ * exact below 10000, then kB, MB, GB. Returns the figure and unit it would print.
+ */
+export function abbreviate(bytes: number): PrintedBytes {
+  if (bytes < 10_000) return { value: bytes, unit: 'bytes' };
+  if (bytes < 10_000_000) return { value: Math.floor(bytes / 1000), unit: 'kB' };
+  if (bytes < 10_000_000_000) return { value: Math.floor(bytes / 1_000_000), unit: 'MB' };
+  return { value: Math.floor(bytes / 1_000_000_000), unit: 'GB' };
+}
