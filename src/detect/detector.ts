@@ -131,6 +131,10 @@ export class MiningDetector implements Detector {
       case 'stratum-v2':
         this.onStratumV2(ev, event);
         break;
+      case 'jsonrpc':
+        // Generic JSON-RPC is never mining; node RPC methods only make an informational notice.
+        if (name === 'jsonrpc.node_rpc') this.onNode(ev, str(event.data.coin) ?? 'unknown', 'rpc', event.tsUs);
+        break;
       case 'crypto_node':
       case 'crypto-node':
         this.onNode(ev, str(event.data.network) ?? 'unknown', str(event.data.protocol) ?? 'p2p', event.tsUs);
