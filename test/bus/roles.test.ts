@@ -11,7 +11,7 @@ import { flowBatchId, MAX_FLOWS_PER_MESSAGE, parseRole, startRole, type TriageFn
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { makeAlert, makeFlow } from '../store/contract.js';
+import { makeAlert, makeFlow } from '../store/records.js';
 import { waitFor } from './contract.js';
 
 describe('roles over the in-process bus', () => {

@@ -4,70 +4,17 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerts/types.js';
-import { MINING_CATEGORY } from '../../src/alerts/types.js';
 import type { FlowRecord } from '../../src/flows/types.js';
 import { DAY_US } from '../../src/store/common.js';
 import { expireByRetention } from '../../src/store/retention.js';
 import type { Store } from '../../src/store/types.js';
+import { makeAlert, makeFlow, SEC, T0 } from './records.js';
 
 export interface StoreHarness {
   /** Opens (and migrates) a store on the same database each time it is called. */
   open(): Promise<Store>;
   /** Removes the database (file or schema) after the suite. */
   cleanup(): Promise<void>;
-}
-
-/** 2026-11-02T00:00:00Z in microseconds: a day boundary, so day arithmetic in the tests is exact. */
-const T0 = 1_762_041_600_000_000;
-const SEC = 1_000_000;
-
-export function makeAlert(i: number, over: Partial<Alert> = {}): Alert {
-  return {
-    id: `a${String(i).padStart(5, '0')}`,
-    source: 'sensor',
-    ts_us: T0 + i * SEC,
-    flow_id: String(1000 + i),
-    src_ip: `10.0.0.${i % 7}`,
-    src_port: 40000 + i,
-    dest_ip: `203.0.113.${i % 3}`,
-    dest_port: 3333,
-    proto: 'TCP',
-    app_proto: 'stratum',
-    alert: {
-      action: 'allowed',
-      gid: 1,
-      signature_id: 9000000 + (i % 4),
-      rev: 1,
-      signature: `MINERWATCH Stratum login ${i % 2 === 0 ? 'XMRig' : 'cgminer'}`,
-      category: MINING_CATEGORY,
-      severity: ((i % 3) + 1) as 1 | 2 | 3,
-      metadata: { rule: [`r${i % 4}`] },
-    },
-    confidence: 0.9,
-    explanation: `Host 10.0.0.${i % 7} logged in to a mining pool with wallet 4A${i}`,
-    rules: ['stratum.login'],
-    evidence: { stratum: { method: 'login', agent: 'XMRig/6.21.0' } },
-    ...over,
-  };
-}
-
-export function makeFlow(i: number, over: Partial<FlowRecord> = {}): FlowRecord {
-  return {
-    flow_id: `f${i}`,
-    source: 'sensor',
-    src_ip: '10.0.0.5',
-    src_port: 50000 + (i % 10000),
-    dest_ip: '198.51.100.7',
-    dest_port: 3333,
-    proto: 'TCP',
-    start_us: T0 + i * SEC,
-    end_us: T0 + i * SEC + 30 * SEC,
-    pkts_toserver: 10,
-    pkts_toclient: 8,
-    bytes_toserver: 1200,
-    bytes_toclient: 900,
-    ...over,
-  };
 }
 
 export function storeContract(name: string, harness: () => StoreHarness): void {
