@@ -69,6 +69,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+  interface FastifyInstance {
+    /** Every route registered, as "METHOD /url" (the OpenAPI test reads it). */
+    routeList: string[];
+  }
 }
 
 function parseCookies(header: string | undefined): Record<string, string> {
@@ -88,7 +92,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { store, clock, metrics } = deps;
   const nowMs = deps.nowMs ?? (() => Date.now());
   const limiter = new LoginRateLimiter(nowMs);
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, trustProxy: false });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    trustProxy: false,
+    // Unknown parameters are refused, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+  });
+  const routes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
+  });
+  app.decorate('routeList', routes);
   app.addContentTypeParser(['text/plain', 'application/x-ndjson'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   metrics.collect('minerwatch_login_rate_limited_total', 'Login attempts refused by the rate limit', 'counter', () => limiter.limited);
@@ -174,13 +189,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   );
 
-  app.post('/api/logout', { preHandler: need('read_only', true) }, async (req, reply) => {
+  app.post('/api/logout', { preValidation: need('read_only', true) }, async (req, reply) => {
     if (req.principal?.sessionId) await store.deleteSession(req.principal.sessionId);
     reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
     return { ok: true };
   });
 
-  app.get('/api/me', { preHandler: need('read_only') }, async (req) => ({
+  app.get('/api/me', { preValidation: need('read_only') }, async (req) => ({
     username: req.principal!.username,
     role: req.principal!.role,
     csrf_token: req.principal!.csrf ?? null,
@@ -208,7 +223,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   } as const;
 
-  app.get('/api/alerts', { preHandler: need('read_only'), schema: listSchema }, async (req, reply) => {
+  app.get('/api/alerts', { preValidation: need('read_only'), schema: listSchema }, async (req, reply) => {
     const q = req.query as Record<string, string | number | undefined>;
     if (q.ip !== undefined && !parseIp(String(q.ip))) return reply.code(400).send({ error: 'validation', message: 'ip is not an address' });
     const query: AlertQuery = {
@@ -233,12 +248,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     };
   });
 
-  app.get('/api/alerts/count', { preHandler: need('read_only') }, async (req) => {
+  app.get('/api/alerts/count', { preValidation: need('read_only') }, async (req) => {
     const q = req.query as Record<string, string | undefined>;
     return { count: await store.countAlerts({ ...(q.status ? { status: q.status as AlertQuery['status'] } : {}) }) };
   });
 
-  app.get('/api/alerts/:id', { preHandler: need('read_only') }, async (req, reply) => {
+  app.get('/api/alerts/:id', { preValidation: need('read_only') }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const a = await store.getAlert(id);
     if (!a) return reply.code(404).send({ error: 'not_found', message: `No alert ${id}` });
@@ -259,7 +274,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.post(
     '/api/alerts/:id/verdict',
     {
-      preHandler: need('analyst', true),
+      preValidation: need('analyst', true),
       schema: {
         body: {
           type: 'object',
@@ -291,7 +306,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.post(
     '/api/alerts/:id/assign',
     {
-      preHandler: need('analyst', true),
+      preValidation: need('analyst', true),
       schema: { body: { type: 'object', required: ['assignee'], additionalProperties: false, properties: { assignee: { type: ['string', 'null'], maxLength: 128 } } } },
     },
     async (req, reply) => {
@@ -309,7 +324,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.post(
     '/api/alerts/:id/status',
     {
-      preHandler: need('analyst', true),
+      preValidation: need('analyst', true),
       schema: { body: { type: 'object', required: ['status'], additionalProperties: false, properties: { status: { type: 'string', enum: ['new', 'in_progress', 'closed'] } } } },
     },
     async (req, reply) => {
@@ -323,7 +338,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   );
 
-  app.post('/api/alerts/:id/triage', { preHandler: need('analyst', true) }, async (req, reply) => {
+  app.post('/api/alerts/:id/triage', { preValidation: need('analyst', true) }, async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!(await store.getAlert(id))) return reply.code(404).send({ error: 'not_found', message: `No alert ${id}` });
     if (!deps.triage) return reply.code(503).send({ error: 'unavailable', message: 'Triage is not configured on this server.' });
@@ -332,7 +347,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return { ok: true, triage: (await store.getTriage(id)) ?? null };
   });
 
-  app.get('/api/alerts/:id/pcap', { preHandler: need('read_only') }, async (req, reply) => {
+  app.get('/api/alerts/:id/pcap', { preValidation: need('read_only') }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const a = await store.getAlert(id);
     if (!a) return reply.code(404).send({ error: 'not_found', message: `No alert ${id}` });
@@ -345,7 +360,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get(
     '/api/alerts/:id/report',
-    { preHandler: need('read_only'), schema: { querystring: { type: 'object', properties: { format: { type: 'string', enum: ['json', 'markdown', 'html'], default: 'markdown' } } } } },
+    { preValidation: need('read_only'), schema: { querystring: { type: 'object', properties: { format: { type: 'string', enum: ['json', 'markdown', 'html'], default: 'markdown' } } } } },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const { format } = req.query as { format: 'json' | 'markdown' | 'html' };
@@ -364,7 +379,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get(
     '/api/flows',
     {
-      preHandler: need('read_only'),
+      preValidation: need('read_only'),
       schema: {
         querystring: {
           type: 'object',
@@ -385,7 +400,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   );
 
   // --- metrics for analysts ---
-  app.get('/api/metrics', { preHandler: need('read_only') }, async (req, reply) => {
+  app.get('/api/metrics', { preValidation: need('read_only') }, async (req, reply) => {
     const q = req.query as { days?: string };
     const days = Math.min(365, Math.max(1, Number(q.days ?? 30) || 30));
     const to = clock.nowUs();
@@ -395,7 +410,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // --- ingestion (API tokens or sessions with the analyst role) ---
   for (const kind of ['eve', 'webhook'] as const) {
-    app.post(`/api/ingest/${kind}`, { preHandler: need('analyst', true) }, async (req, reply) => {
+    app.post(`/api/ingest/${kind}`, { preValidation: need('analyst', true) }, async (req, reply) => {
       if (!deps.ingest) return reply.code(503).send({ error: 'unavailable', message: 'Ingestion is not configured.' });
       const body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? '');
       const r = await deps.ingest(kind, body);
@@ -408,7 +423,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.post(
     '/api/users',
     {
-      preHandler: need('admin', true),
+      preValidation: need('admin', true),
       schema: {
         body: {
           type: 'object',
@@ -433,7 +448,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.post(
     '/api/tokens',
     {
-      preHandler: need('admin', true),
+      preValidation: need('admin', true),
       schema: {
         body: {
           type: 'object',
@@ -452,7 +467,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   );
 
-  app.get('/api/audit', { preHandler: need('admin') }, async (req) => {
+  app.get('/api/audit', { preValidation: need('admin') }, async (req) => {
     const q = req.query as { alert_id?: string };
     return { audit: await store.listAudit(q.alert_id, 500) };
   });
