@@ -2,7 +2,9 @@
 
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerIntel } from './intel.js';
 
-export function registerCommands(_program: Command, _io: CliIo): void {
+export function registerCommands(program: Command, io: CliIo): void {
   // Commands register here as they land.
+  registerIntel(program, io);
 }
