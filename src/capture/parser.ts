@@ -48,6 +48,11 @@ export interface CaptureSummary {
   namesDropped: number;
   /** pcapng blocks of types not read (ISB, DSB, custom, unknown). */
   skippedBlocks: number;
+  /**
+   * Skipped blocks that tshark nevertheless shows as frames (custom blocks, systemd journal
+   * entries): each takes a frame number, so packet frame numbers stay equal to tshark's.
+   */
+  nonPacketFrames: number;
   /** Packets whose captured length is larger than their wire length (kept as written). */
   caplenOverOrigLen: number;
   firstTsUs: number;
@@ -65,6 +70,9 @@ const BLOCK_OPB = 2;
 const BLOCK_SPB = 3;
 const BLOCK_NRB = 4;
 const BLOCK_EPB = 6;
+const BLOCK_SYSTEMD_JOURNAL = 9;
+const BLOCK_CUSTOM_COPY = 0x00000bad;
+const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
 const TWO32 = 4294967296;
 
 // Timestamp conversion kinds, chosen once per interface so the per-packet path is a switch.
@@ -124,6 +132,8 @@ export class CaptureParser {
   private readonly sum: CaptureSummary;
   private readonly linkTypeSet = new Set<number>();
   private failed: CaptureFormatError | undefined;
+  /** Frames numbered so far (packets plus non-packet frames). */
+  private frames = 0;
 
   constructor(
     readonly source: string,
@@ -143,6 +153,7 @@ export class CaptureParser {
       names: [],
       namesDropped: 0,
       skippedBlocks: 0,
+      nonPacketFrames: 0,
       caplenOverOrigLen: 0,
       firstTsUs: 0,
       lastTsUs: 0,
@@ -370,7 +381,7 @@ export class CaptureParser {
     p.data = data;
     p.origLen = origLen;
     p.interfaceId = iface;
-    p.frameNumber = s.packets;
+    p.frameNumber = ++this.frames;
     p.fileOffset = this.offset;
     this.onPacket(p);
   }
@@ -419,6 +430,14 @@ export class CaptureParser {
       }
       case BLOCK_NRB:
         return this.nameBlock(b, pos + 8, bodyEnd);
+      case BLOCK_CUSTOM_COPY:
+      case BLOCK_CUSTOM_NOCOPY:
+      case BLOCK_SYSTEMD_JOURNAL:
+        // Wireshark presents these as records of their own, numbered like packets.
+        this.sum.nonPacketFrames++;
+        this.frames++;
+        this.sum.skippedBlocks++;
+        return;
       default:
         this.sum.skippedBlocks++;
     }

@@ -3,7 +3,7 @@
 // UDP conversation (5-tuple, frames and bytes per direction) must equal tshark's.
 
 import { describe, expect, it } from 'vitest';
-import { abbreviate, findCaptures, ourConv, tsharkConv, tsharkExactConv, tsharkPacketCount, type Conv } from './tshark.js';
+import { abbreviate, findCaptures, ourConv, tsharkFigures, type Conv } from './tshark.js';
 
 const files = [...findCaptures('/work/shared/corpus'), ...findCaptures(new URL('../fixtures', import.meta.url).pathname)];
 
@@ -19,15 +19,15 @@ describe('tshark cross-check', () => {
   for (const file of files) {
     it(`${file}: packets and TCP/UDP conversations equal tshark's`, async () => {
       const ours = await ourConv(file);
-      expect(ours.packets).toBe(tsharkPacketCount(file));
+      const ref = tsharkFigures(file);
+      expect(ours.packets).toBe(ref.packets);
 
       // Exact figures: tshark's per-frame dump aggregated the same way.
-      const exact = tsharkExactConv(file);
-      expect(sortedEntries(ours.conv)).toEqual(sortedEntries(exact));
+      expect(sortedEntries(ours.conv)).toEqual(sortedEntries(ref.exact));
 
       // The conversation table itself: frames exact, bytes as tshark prints them. tshark may list
       // one 5-tuple on several rows (port reuse); rows are summed per 5-tuple.
-      const rows = tsharkConv(file);
+      const rows = ref.rows;
       const frames = new Map<string, { ab: number; ba: number; printed: boolean }>();
       for (const r of rows) {
         const f = frames.get(r.key) ?? { ab: 0, ba: 0, printed: false };

@@ -65,10 +65,6 @@ function tshark(args: string[]): string {
   return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
 }
 
-export function tsharkPacketCount(file: string): number {
-  return tshark(['-n', '-r', file, '-T', 'fields', '-e', 'frame.number']).split('\n').filter((l) => l !== '').length;
-}
-
 /** A byte figure as tshark prints it: exact ("1234 bytes") or abbreviated ("134 kB"). */
 export interface PrintedBytes {
   value: number;
@@ -114,33 +110,44 @@ export function parseConv(text: string): ConvRow[] {
   return rows;
 }
 
-export function tsharkConv(file: string): ConvRow[] {
-  return parseConv(tshark(['-q', '-n', '-r', file, '-z', 'conv,tcp', '-z', 'conv,udp']));
+export interface TsharkFigures {
+  packets: number;
+  /** Exact figures from the per-frame dump. */
+  exact: Map<string, Conv>;
+  /** The conversation table as printed. */
+  rows: ConvRow[];
 }
 
 /**
- * Exact per-conversation figures from a per-frame field dump: every frame where tshark
- * dissected a TCP or UDP header outside an ICMP error quotation (which the conversation
- * tables do not count), with the frame length. A reassembled IP datagram shows its transport
+ * One tshark pass: a per-frame field dump (every frame, so its line count is the packet count)
+ * followed by the conversation tables. Exact figures come from the dump: each frame where
+ * tshark dissected a TCP or UDP header outside an ICMP error quotation (which the conversation
+ * tables do not count), with its frame length. A reassembled IP datagram shows its transport
  * header on the frame of the fragment that completed it, as in the conversation table.
  */
-export function tsharkExactConv(file: string): Map<string, Conv> {
+export function tsharkFigures(file: string): TsharkFigures {
   const text = tshark([
-    '-n', '-r', file, '-Y', '(tcp or udp) and not icmp and not icmpv6', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=l',
-    '-e', 'frame.len', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ipv6.src', '-e', 'ipv6.dst',
-    '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport',
+    '-n', '-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=l',
+    '-e', 'frame.number', '-e', 'frame.len', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ipv6.src', '-e', 'ipv6.dst',
+    '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'icmp.type', '-e', 'icmpv6.type',
+    '-z', 'conv,tcp', '-z', 'conv,udp',
   ]);
-  const map = new Map<string, Conv>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const [len, s4, d4, s6, d6, ts, td, us, ud] = line.split('\t');
-    const src = s6 || s4 || '';
-    const dst = d6 || d4 || '';
+  const exact = new Map<string, Conv>();
+  let packets = 0;
+  const lines = text.split('\n');
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (!/^\d+\t/.test(line)) break;
+    packets++;
+    const [, len, s4, d4, s6, d6, ts, td, us, ud, icmp, icmp6] = line.split('\t');
+    if ((icmp ?? '') !== '' || (icmp6 ?? '') !== '') continue;
     const isTcp = (ts ?? '') !== '';
-    const { key, swapped } = convKey(isTcp ? 'tcp' : 'udp', src, Number(isTcp ? ts : us), dst, Number(isTcp ? td : ud));
-    add(map, key, swapped, 1, Number(len), 0, 0);
+    if (!isTcp && (us ?? '') === '') continue;
+    const { key, swapped } = convKey(isTcp ? 'tcp' : 'udp', s6 || s4 || '', Number(isTcp ? ts : us), d6 || d4 || '', Number(isTcp ? td : ud));
+    add(exact, key, swapped, 1, Number(len), 0, 0);
   }
-  return map;
+  return { packets, exact, rows: parseConv(lines.slice(i).join('\n')) };
 }
 
 export interface OurFigures {
@@ -162,7 +169,7 @@ export async function ourConv(file: string): Promise<OurFigures> {
     const { key, swapped } = convKey(proto, formatIp(out.srcAddr), out.srcPort, formatIp(out.dstAddr), out.dstPort);
     add(conv, key, swapped, 1, out.frameLen, 0, 0);
   });
-  return { packets: summary.packets, conv, anomalies: anomalies.toJSON() };
+  return { packets: summary.packets + summary.nonPacketFrames, conv, anomalies: anomalies.toJSON() };
 }
 
 /**
