@@ -44,7 +44,7 @@ export class PanosIngest {
     if (s.error) return this.fail(s.error);
     if (s.type === 'THREAT') {
       this.counters.threat_logs++;
-      const t = panosThreatFromFields(s.fields, this.opts);
+      const t = panosThreatFromFields(s.toRecord(), this.opts);
       if (t.error) return this.fail(t.error);
       const match = classifyPanosThreat(t.record);
       if (!match.isMining) {
@@ -56,7 +56,7 @@ export class PanosIngest {
       return 'alert';
     }
     this.counters.traffic_logs++;
-    const t = panosTrafficFromFields(s.fields, this.opts);
+    const t = panosTrafficFromFields(s.get, this.opts);
     if (t.skipped) {
       this.counters.traffic_start_skipped++;
       return 'traffic_start_skipped';

@@ -21,11 +21,25 @@ export interface PanosParseOptions {
 
 export type PanosLogType = 'THREAT' | 'TRAFFIC';
 
-export type PanosSplit =
-  | { type: PanosLogType; fields: Record<string, string>; error?: undefined }
-  | { type?: string; fields?: undefined; error: PanosError };
+/** Reads a named field of a log: a CSV body by column position, or an XML API entry by element. */
+export type FieldGetter = (name: string) => string | undefined;
 
-/** Splits a body into named fields after checking the log type (column 4). */
+export type PanosSplit =
+  | { type: PanosLogType; get: FieldGetter; toRecord(): Record<string, string>; error?: undefined }
+  | { type?: string; get?: undefined; error: PanosError };
+
+const THREAT_INDEX = indexOf(THREAT_COLUMNS);
+const TRAFFIC_INDEX = indexOf(TRAFFIC_COLUMNS);
+
+function indexOf(names: readonly string[]): ReadonlyMap<string, number> {
+  const m = new Map<string, number>();
+  names.forEach((n, i) => {
+    if (n !== FUTURE_USE) m.set(n, i);
+  });
+  return m;
+}
+
+/** Splits a body into columns after checking the log type (column 4); fields are read by name. */
 export function splitPanosBody(body: string, expect?: PanosLogType): PanosSplit {
   const line = body.replace(/[\r\n]+$/, '');
   if (line.trim() === '') return { error: 'empty' };
@@ -36,22 +50,32 @@ export function splitPanosBody(body: string, expect?: PanosLogType): PanosSplit 
   if (type !== 'THREAT' && type !== 'TRAFFIC') return { type, error: 'unknown_log_type' };
   if (expect && type !== expect) return { type, error: 'wrong_log_type' };
   const names = type === 'THREAT' ? THREAT_COLUMNS : TRAFFIC_COLUMNS;
+  const index = type === 'THREAT' ? THREAT_INDEX : TRAFFIC_INDEX;
   const min = type === 'THREAT' ? MIN_THREAT_COLUMNS : MIN_TRAFFIC_COLUMNS;
   if (cols.length < min) return { type, error: 'too_few_fields' };
-  const fields: Record<string, string> = {};
-  for (let i = 0; i < cols.length; i++) {
-    const name = i < names.length ? names[i] : `extra_${i + 1}`;
-    if (name === undefined || name === FUTURE_USE) continue;
-    fields[name] = cols[i] ?? '';
-  }
-  return { type, fields };
+  // Fields are looked up by position on demand: building a 115-key object per log would cost
+  // more than the rest of the parse. `toRecord` builds it when a record is kept (alerts).
+  const get: FieldGetter = (name) => {
+    const i = index.get(name);
+    return i === undefined ? undefined : cols[i];
+  };
+  const toRecord = (): Record<string, string> => {
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < cols.length; i++) {
+      const name = i < names.length ? names[i] : `extra_${i + 1}`;
+      if (name === undefined || name === FUTURE_USE) continue;
+      fields[name] = cols[i] ?? '';
+    }
+    return fields;
+  };
+  return { type, get, toRecord };
 }
 
 /** Parses a THREAT body into facts. */
 export function parsePanosThreat(body: string, opts: PanosParseOptions = {}): ThreatParse {
   const s = splitPanosBody(body, 'THREAT');
   if (s.error) return { error: s.error };
-  return panosThreatFromFields(s.fields, opts);
+  return panosThreatFromFields(s.toRecord(), opts);
 }
 
 /**
@@ -61,7 +85,7 @@ export function parsePanosThreat(body: string, opts: PanosParseOptions = {}): Th
 export function parsePanosTraffic(body: string, opts: PanosParseOptions = {}): TrafficParse {
   const s = splitPanosBody(body, 'TRAFFIC');
   if (s.error) return { error: s.error };
-  return panosTrafficFromFields(s.fields, opts);
+  return panosTrafficFromFields(s.get, opts);
 }
 
 /** Maps PAN-OS severity to EVE severity: critical/high 1, medium 2, low/informational 3. */
@@ -85,9 +109,10 @@ export function splitThreatName(text: string): { name: string; id?: number } {
 }
 
 export function panosThreatFromFields(f: Record<string, string>, opts: PanosParseOptions = {}): ThreatParse {
-  const ts = eventTime(f, opts);
+  const get: FieldGetter = (n) => f[n];
+  const ts = eventTime(get, opts);
   if (ts === undefined) return { error: 'bad_time' };
-  const ends = endpoints(f);
+  const ends = endpoints(get);
   if ('error' in ends) return { error: ends.error };
   const rawThreat = f.threatid ?? '';
   const split = splitThreatName(rawThreat);
@@ -124,26 +149,28 @@ export function panosThreatFromFields(f: Record<string, string>, opts: PanosPars
   return { record };
 }
 
-export function panosTrafficFromFields(f: Record<string, string>, opts: PanosParseOptions = {}): TrafficParse {
-  const subtype = f.subtype ?? '';
+export function panosTrafficFromFields(source: Record<string, string> | FieldGetter, opts: PanosParseOptions = {}): TrafficParse {
+  const get: FieldGetter = typeof source === 'function' ? source : (n) => source[n];
+  const subtype = get('subtype') ?? '';
   if (subtype === 'start') return { skipped: 'start_log' };
   const tz = opts.tzOffsetMinutes ?? 0;
-  const generated = eventTime(f, opts);
+  const generated = eventTime(get, opts);
   if (generated === undefined) return { error: 'bad_time' };
-  const ends = endpoints(f);
+  const ends = endpoints(get);
   if ('error' in ends) return { error: ends.error };
   const nums = {
-    bytes_sent: count(f.bytes_sent),
-    bytes_received: count(f.bytes_received),
-    bytes: count(f.bytes),
-    packets: count(f.packets),
-    pkts_sent: count(f.pkts_sent),
-    pkts_received: count(f.pkts_received),
-    elapsed: count(f.elapsed),
+    bytes_sent: count(get('bytes_sent')),
+    bytes_received: count(get('bytes_received')),
+    bytes: count(get('bytes')),
+    packets: count(get('packets')),
+    pkts_sent: count(get('pkts_sent')),
+    pkts_received: count(get('pkts_received')),
+    elapsed: count(get('elapsed')),
   };
   for (const v of Object.values(nums)) if (v === undefined) return { error: 'bad_number' };
-  let startUs = f.start ? parsePanosTime(f.start, tz) : undefined;
-  if (f.start && startUs === undefined) return { error: 'bad_time' };
+  const startText = get('start');
+  let startUs = startText ? parsePanosTime(startText, tz) : undefined;
+  if (startText && startUs === undefined) return { error: 'bad_time' };
   const elapsedUs = (nums.elapsed ?? 0) * 1_000_000;
   // A log without a start time (older exports) ends at its generation time.
   if (startUs === undefined) startUs = generated - elapsedUs;
@@ -155,10 +182,10 @@ export function panosTrafficFromFields(f: Record<string, string>, opts: PanosPar
   let pktsToServer = nums.pkts_sent ?? 0;
   const pktsToClient = nums.pkts_received ?? 0;
   if (pktsToServer === 0 && pktsToClient === 0 && (nums.packets ?? 0) > 0) pktsToServer = nums.packets ?? 0;
-  const serial = f.serial ?? '';
-  const session = f.sessionid ?? '';
+  const serial = get('serial') ?? '';
+  const session = get('sessionid') ?? '';
   const record: FlowRecord = {
-    flow_id: contentId('panos-traffic', serial, session, String(startUs), ends.src_ip, ends.dest_ip, f.seqno ?? ''),
+    flow_id: contentId('panos-traffic', serial, session, String(startUs), ends.src_ip, ends.dest_ip, get('seqno') ?? ''),
     source: 'panos',
     src_ip: ends.src_ip,
     src_port: ends.src_port,
@@ -172,14 +199,14 @@ export function panosTrafficFromFields(f: Record<string, string>, opts: PanosPar
     bytes_toserver: bytesToServer,
     bytes_toclient: bytesToClient,
     state: subtype,
-    extra: trafficExtra(f),
+    extra: trafficExtra(get),
   };
   const cid = communityId(ends);
   if (cid) record.community_id = cid;
-  const observer = f.device_name || serial;
+  const observer = get('device_name') || serial;
   if (observer) record.observer = observer;
-  if (f.app) record.app_proto = f.app;
-  if (f.session_end_reason) record.reason = f.session_end_reason;
+  if (get('app')) record.app_proto = get('app');
+  if (get('session_end_reason')) record.reason = get('session_end_reason');
   return { record };
 }
 
@@ -222,13 +249,14 @@ export function parseIsoTime(text: string): number | undefined {
   return (Date.UTC(y, mo - 1, d, h, mi, s) - offMin * 60_000) * 1000 + frac;
 }
 
-function eventTime(f: Record<string, string>, opts: PanosParseOptions): number | undefined {
-  if (f.high_res_timestamp) {
-    const t = parseIsoTime(f.high_res_timestamp);
+function eventTime(get: FieldGetter, opts: PanosParseOptions): number | undefined {
+  const hires = get('high_res_timestamp');
+  if (hires) {
+    const t = parseIsoTime(hires);
     if (t !== undefined) return t;
   }
   const tz = opts.tzOffsetMinutes ?? 0;
-  const text = f.time_generated || f.receive_time;
+  const text = get('time_generated') || get('receive_time');
   return text ? parsePanosTime(text, tz) : undefined;
 }
 
@@ -245,14 +273,14 @@ export function communityId(e: Endpoints): string | undefined {
 
 export type Endpoints = { src_ip: string; src_port: number; dest_ip: string; dest_port: number; proto: string };
 
-function endpoints(f: Record<string, string>): Endpoints | { error: PanosError } {
-  const src = f.src ?? '';
-  const dst = f.dst ?? '';
+function endpoints(get: FieldGetter): Endpoints | { error: PanosError } {
+  const src = get('src') ?? '';
+  const dst = get('dst') ?? '';
   if (!parseIp(src) || !parseIp(dst)) return { error: 'bad_address' };
-  const sport = port(f.sport);
-  const dport = port(f.dport);
+  const sport = port(get('sport'));
+  const dport = port(get('dport'));
   if (sport === undefined || dport === undefined) return { error: 'bad_port' };
-  return { src_ip: src, src_port: sport, dest_ip: dst, dest_port: dport, proto: protoName(f.proto ?? '') };
+  return { src_ip: src, src_port: sport, dest_ip: dst, dest_port: dport, proto: protoName(get('proto') ?? '') };
 }
 
 function port(text: string | undefined): number | undefined {
@@ -283,10 +311,10 @@ const TRAFFIC_EXTRA_FIELDS = [
   'device_name', 'vsys', 'time_generated', 'action_source', 'rule_uuid', 'high_res_timestamp',
 ] as const;
 
-function trafficExtra(f: Record<string, string>): Record<string, unknown> {
+function trafficExtra(get: FieldGetter): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of TRAFFIC_EXTRA_FIELDS) {
-    const v = f[k];
+    const v = get(k);
     if (v !== undefined && v !== '') out[k] = v;
   }
   return out;
