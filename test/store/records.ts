@@ -1,6 +1,7 @@
 // Deterministic alerts and flow records for store and bus tests. No test framework imports here:
 // the multi-process tests run this file in child processes too.
 
+import { createHash } from 'node:crypto';
 import type { Alert } from '../../src/alerts/types.js';
 import { MINING_CATEGORY } from '../../src/alerts/types.js';
 import type { FlowRecord } from '../../src/flows/types.js';
@@ -58,3 +59,13 @@ export function makeFlow(i: number, over: Partial<FlowRecord> = {}): FlowRecord 
   };
 }
 
+
+/** Alert `i` with its id a digest of the evidence, as detectors derive ids (same evidence, same id). */
+export function evidenceAlert(i: number): Alert {
+  const a = makeAlert(i);
+  const id = createHash('sha256')
+    .update(JSON.stringify([a.ts_us, a.src_ip, a.src_port, a.dest_ip, a.dest_port, a.alert.signature_id]))
+    .digest('hex')
+    .slice(0, 32);
+  return { ...a, id };
+}
