@@ -1,0 +1,50 @@
+// Action 3, flows: every flow record involving the destination in a window around the alert, the
+// regularity figures and beacon score of each (client, server, port) pair from the flow analytics,
+// who else inside talks to the destination, and the alert pair's connections over time (the chart
+// in the workbench).
+
+import { isInternalIp } from '../../util/ip.js';
+import type { FlowsEvidence } from '../evidence.js';
+import type { ActionResult, TriageAction } from '../types.js';
+import type { EndpointRoles } from './endpoint-roles.js';
+
+/** Flow records read for one alert at most. */
+export const MAX_TRIAGE_FLOWS = 50_000;
+/** Connections drawn in the pair's timeline at most. */
+export const MAX_TIMELINE_POINTS = 2000;
+
+export interface FlowsActionEvidence extends FlowsEvidence {
+  timeline: { start_us: number; end_us: number; bytes_toserver: number; bytes_toclient: number }[];
+}
+
+export const flowsAction: TriageAction<FlowsActionEvidence> = {
+  name: 'flows',
+  title: 'Flows',
+  async run(alert, ctx, prior) {
+    if (!ctx.store) return { status: 'not_available', reason: 'no flow store is configured' };
+    const roles = (prior.get('endpoint_roles') as ActionResult<EndpointRoles> | undefined)?.evidence;
+    const server = roles?.server.ip ?? alert.dest_ip;
+    const client = roles?.client.ip ?? alert.src_ip;
+    const from = alert.ts_us - ctx.flowWindowUs;
+    const to = alert.ts_us + ctx.flowWindowUs;
+    const flows = await ctx.store.queryFlows({ ip: server, from_us: from, to_us: to, limit: MAX_TRIAGE_FLOWS });
+    const internal = new Set<string>();
+    const timeline: FlowsActionEvidence['timeline'] = [];
+    for (const f of flows) {
+      const other = f.src_ip === server ? f.dest_ip : f.src_ip;
+      if (isInternalIp(other, ctx.internalNetworks)) internal.add(other);
+      const isPair = (f.src_ip === client && f.dest_ip === server) || (f.src_ip === server && f.dest_ip === client);
+      if (isPair && timeline.length < MAX_TIMELINE_POINTS) {
+        timeline.push({ start_us: f.start_us, end_us: f.end_us, bytes_toserver: f.bytes_toserver, bytes_toclient: f.bytes_toclient });
+      }
+    }
+    timeline.sort((a, b) => a.start_us - b.start_us);
+    const pairs = ctx.analysePairs ? await ctx.analysePairs({ ip: server, fromUs: from, toUs: to }) : [];
+    return {
+      status: 'done',
+      evidence: { window: { from_us: from, to_us: to }, flows: flows.length, pairs, internal_clients: [...internal].sort(), timeline },
+      ...(ctx.analysePairs ? {} : { reason: 'flow analytics not configured: no regularity figures' }),
+      ...(flows.length === MAX_TRIAGE_FLOWS ? { reason: `only the first ${MAX_TRIAGE_FLOWS} flows were read` } : {}),
+    };
+  },
+};
