@@ -78,6 +78,9 @@ const HTTP_MINING_METHODS: ReadonlyMap<string, MethodInfo> = new Map<string, Met
   ['getwork', { dialect: 'getwork', role: 'getwork' }],
   ['getblocktemplate', { dialect: 'getblocktemplate', role: 'getwork' }],
   ['submitblock', { dialect: 'getblocktemplate', role: 'submit' }],
+  // monerod's names (Monero daemon RPC: get_block_template with a wallet_address, submit_block).
+  ['get_block_template', { dialect: 'monerod-rpc', role: 'getwork' }],
+  ['submit_block', { dialect: 'monerod-rpc', role: 'submit' }],
 ]);
 
 /** The step a role adds to the conversation, if any. */
@@ -162,7 +165,13 @@ export function classifyMining(msg: RpcMessage, isHttp = false): MiningRequest |
   const method = msg.method;
   if (method === undefined) return undefined;
   const known = MINING_METHODS.get(method) ?? (isHttp ? HTTP_MINING_METHODS.get(method) : undefined);
-  if (known !== undefined) return { dialect: known.dialect, role: known.role, method };
+  if (known !== undefined) {
+    // getwork with data in its params is the miner handing back a solved block header (a share).
+    if (method === 'getwork' && Array.isArray(msg.params) && msg.params.length > 0) return { dialect: 'getwork', role: 'submit', method };
+    // monerod takes a wallet_address for get_block_template / getblocktemplate.
+    if (isRecord(msg.params) && typeof msg.params['wallet_address'] === 'string') return { dialect: 'monerod-rpc', role: known.role, method };
+    return { dialect: known.dialect, role: known.role, method };
+  }
   const cnRole = CRYPTONOTE_METHODS.get(method);
   if (cnRole !== undefined && isCryptoNoteParams(cnRole, msg.params)) {
     return { dialect: 'cryptonote', role: cnRole, method };

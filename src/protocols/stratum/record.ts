@@ -133,7 +133,11 @@ export interface StratumAuthorizeFact {
   worker?: string;
   has_password: boolean;
 }
-/** `stratum.login`: CryptoNote `login`, EthProxy `eth_submitLogin`, compact EthProxy, monerod wallet. */
+/**
+ * `stratum.login`: CryptoNote `login`, EthProxy `eth_submitLogin`, compact EthProxy; over HTTP also
+ * the Basic user name (`method: "http-basic-auth"`), the `miner=` URI parameter (`"uri"`) and the
+ * monerod `wallet_address` (`"wallet_address"`).
+ */
 export interface StratumLoginFact {
   dialect: StratumDialect;
   method: string;
@@ -192,7 +196,11 @@ export interface StratumHashrateFact {
   dialect: StratumDialect;
   method: string;
 }
-/** `stratum.extranonce`, `stratum.configure`, `stratum.keepalive`, `stratum.reconnect`, `stratum.get_transactions`. */
+/**
+ * `stratum.extranonce`, `stratum.configure`, `stratum.keepalive`, `stratum.reconnect`,
+ * `stratum.get_transactions`, and `stratum.getwork` (a request for work: getwork, eth_getWork,
+ * getblocktemplate, monerod get_block_template, CryptoNote getjob).
+ */
 export interface StratumMethodFact {
   dialect: StratumDialect;
   method: string;
@@ -214,5 +222,6 @@ export const STRATUM_FACT_NAMES = [
   'stratum.keepalive',
   'stratum.reconnect',
   'stratum.get_transactions',
+  'stratum.getwork',
 ] as const;
 export type StratumFactName = (typeof STRATUM_FACT_NAMES)[number];

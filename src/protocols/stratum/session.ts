@@ -97,6 +97,7 @@ const ROLE_EVENT: Partial<Record<MiningRole, string>> = {
   keepalive: 'stratum.keepalive',
   reconnect: 'stratum.reconnect',
   get_transactions: 'stratum.get_transactions',
+  getwork: 'stratum.getwork',
 };
 
 interface Pending {
@@ -176,6 +177,21 @@ export class StratumConversation {
   }
 
   /**
+   * A login known from outside the JSON body (HTTP Basic user name, EthProxy-over-HTTP `miner=`
+   * URI parameter, monerod wallet_address). Raises `stratum.login` the first time.
+   */
+  noteLogin(login: string, worker: string | undefined, method: string, tsUs: number, direction: Direction): void {
+    if (this.login !== undefined) return;
+    const capped = capString(login);
+    if (capped === undefined || capped.length === 0) return;
+    this.login = capped;
+    if (worker !== undefined && worker.length > 0) this.setWorker(worker, 'field');
+    const data: Record<string, unknown> = { dialect: this.dialect, method, login: capped, has_password: false };
+    if (this.worker !== undefined) data['worker'] = this.worker;
+    this.raise('stratum.login', tsUs, direction, data);
+  }
+
+  /**
    * Feed one parsed JSON value sent in `direction`. `isHttp` admits getwork/getblocktemplate, and
    * `dialectOverride` names the HTTP dialect. Returns true when the message was mining.
    */
@@ -183,7 +199,7 @@ export class StratumConversation {
     direction: Direction,
     value: unknown,
     tsUs: number,
-    opts: { isHttp?: boolean; dialectOverride?: (req: MiningRequest) => StratumDialect } = {},
+    opts: { isHttp?: boolean; dialectOverride?: (req: MiningRequest) => StratumDialect; pairedRequestId?: string | number } = {},
   ): boolean {
     const msg = toRpcMessage(value);
     if (msg === undefined) return false;
@@ -196,7 +212,11 @@ export class StratumConversation {
       this.onMiningRequest(direction, msg, req, tsUs);
       return true;
     }
-    if (msg.kind === 'response') return this.onResponse(direction, msg, tsUs);
+    if (msg.kind === 'response') {
+      // Over HTTP the response answers the request of its transaction, whatever id it carries.
+      if (opts.pairedRequestId !== undefined) msg.id = opts.pairedRequestId;
+      return this.onResponse(direction, msg, tsUs);
+    }
     return false;
   }
 
@@ -310,6 +330,12 @@ export class StratumConversation {
       case 'job':
         this.onJob(direction, req.method, params, dialect, tsUs, false);
         return;
+      case 'getwork': {
+        // monerod get_block_template names the wallet the block reward goes to.
+        const wallet = capString(obj?.['wallet_address']);
+        if (wallet !== undefined && wallet.length > 0) this.noteLogin(wallet, undefined, 'wallet_address', tsUs, direction);
+        break;
+      }
       case 'set_difficulty': {
         const v = arr?.[0];
         if (typeof v === 'number' && Number.isFinite(v)) data['difficulty'] = v;
@@ -375,6 +401,12 @@ export class StratumConversation {
       data['has_target'] = false;
       const last = p[p.length - 1];
       if (typeof last === 'boolean') data['is_clean'] = last;
+    } else if (isRecord(params)) {
+      // getwork work {data, target, midstate}; getblocktemplate {height, target, ...};
+      // monerod {blocktemplate_blob, height, seed_hash, difficulty}.
+      data['has_seed_hash'] = typeof params['seed_hash'] === 'string';
+      data['has_target'] = 'target' in params || 'difficulty' in params;
+      if (typeof params['height'] === 'number' && Number.isFinite(params['height'])) data['height'] = params['height'];
     } else {
       data['has_seed_hash'] = false;
       data['has_target'] = false;
