@@ -35,6 +35,9 @@ export interface Conversation {
   pktsBA: number;
   bytesAB: number;
   bytesBA: number;
+  /** IP total length summed (ip.len, or ipv6.plen + 40): what nfpcapd counts. */
+  ipBytesAB: number;
+  ipBytesBA: number;
 }
 
 /**
@@ -54,11 +57,11 @@ export async function tsharkConversations(pcap: string): Promise<Conversation[]>
     const m = /^(\S+):(\d+)\s+<->\s+(\S+):(\d+)\s+(\d+)\s+\S+(?: bytes| kB| MB)?\s+(\d+)\s+/.exec(line);
     if (!m) continue;
     // tshark prints "A <-> B  frames(<-) bytes(<-)  frames(->) bytes(->)": "<-" is B to A.
-    out.push({ proto, a: m[1] as string, aPort: Number(m[2]), b: m[3] as string, bPort: Number(m[4]), pktsBA: Number(m[5]), pktsAB: Number(m[6]), bytesAB: 0, bytesBA: 0 });
+    out.push({ proto, a: m[1] as string, aPort: Number(m[2]), b: m[3] as string, bPort: Number(m[4]), pktsBA: Number(m[5]), pktsAB: Number(m[6]), bytesAB: 0, bytesBA: 0, ipBytesAB: 0, ipBytesBA: 0 });
   }
   const pk = await run(
     'tshark',
-    ['-r', pcap, '-n', '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=;', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'ip.dst', '-e', 'ipv6.dst', '-e', 'tcp.srcport', '-e', 'udp.srcport', '-e', 'tcp.dstport', '-e', 'udp.dstport', '-e', 'frame.len', '-e', 'frame.protocols', '-Y', '(tcp or udp) and not icmp and not icmpv6'],
+    ['-r', pcap, '-n', '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=;', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'ip.dst', '-e', 'ipv6.dst', '-e', 'tcp.srcport', '-e', 'udp.srcport', '-e', 'tcp.dstport', '-e', 'udp.dstport', '-e', 'frame.len', '-e', 'frame.protocols', '-e', 'ip.len', '-e', 'ipv6.plen', '-Y', '(tcp or udp) and not icmp and not icmpv6'],
     { maxBuffer: 256 << 20 },
   );
   const index = new Map<string, { c: Conversation; forward: boolean }>();
@@ -68,7 +71,7 @@ export async function tsharkConversations(pcap: string): Promise<Conversation[]>
   }
   for (const line of pk.stdout.split('\n')) {
     const f = line.split('\t');
-    if (f.length < 10) continue;
+    if (f.length < 12) continue;
     const src = (f[0] || f[1] || '').split(';')[0];
     const dst = (f[2] || f[3] || '').split(';')[0];
     const isTcp = Boolean(f[4]);
@@ -77,8 +80,15 @@ export async function tsharkConversations(pcap: string): Promise<Conversation[]>
     const len = Number(f[8]) - linkHeaderBytes(f[9] ?? '');
     const hit = index.get(`${isTcp ? 'TCP' : 'UDP'}|${src}|${sp}|${dst}|${dp}`);
     if (!hit) continue;
-    if (hit.forward) hit.c.bytesAB += len;
-    else hit.c.bytesBA += len;
+    // Tunnelled packets list several ip.len values; the outer one is the first.
+    const ipLen = f[10] ? Number(f[10].split(';')[0]) : Number((f[11] ?? '0').split(';')[0]) + 40;
+    if (hit.forward) {
+      hit.c.bytesAB += len;
+      hit.c.ipBytesAB += ipLen;
+    } else {
+      hit.c.bytesBA += len;
+      hit.c.ipBytesBA += ipLen;
+    }
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import type { FlowRecord } from '../../flows/types.js';
 import type { Store } from '../../store/types.js';
 import { newCounters } from '../netflow/counters.js';
-import { FlowPairer } from '../netflow/pairing.js';
+import { FlowPairer, hash64 } from '../netflow/pairing.js';
 import { parsePanosTraffic } from '../panos/parser.js';
 import { EveFlowParser } from './eve-flow.js';
 import { NfdumpCsvParser } from './nfdump-csv.js';
@@ -17,6 +17,12 @@ import { ZeekConnParser } from './zeek-conn.js';
 export const MAX_IMPORT_LINE_BYTES = 1024 * 1024;
 /** Bad lines reported by file:line (count); all of them are counted by reason. */
 export const MAX_BAD_LINE_EXAMPLES = 100;
+/**
+ * Identical records in one import (same 5-tuple, times and counts: nfdump CSV has whole seconds,
+ * so two one-packet DNS queries in a second look the same) get an occurrence number in their id;
+ * ids are remembered for this many recent records (count).
+ */
+export const MAX_RECENT_IDS = 100_000;
 /** Records per store write (count). */
 export const IMPORT_BATCH_SIZE = 2_000;
 
@@ -71,6 +77,15 @@ export async function importFlowFiles(
 ): Promise<ImportResult> {
   const res: ImportResult = { files: 0, lines: 0, records: 0, stored: 0, skipped: {}, bad: 0, badByReason: {}, badExamples: [] };
   const batch: FlowRecord[] = [];
+  const recent = new Map<string, number>();
+  const push = (r: FlowRecord): void => {
+    const n = recent.get(r.flow_id) ?? 0;
+    recent.delete(r.flow_id);
+    recent.set(r.flow_id, n + 1);
+    if (recent.size > MAX_RECENT_IDS) recent.delete(recent.keys().next().value as string);
+    // The first occurrence keeps its id, so a record imported alone or with its twin matches.
+    batch.push(n === 0 ? r : { ...r, flow_id: hash64(`${r.flow_id}#${n}`) });
+  };
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     const part = batch.splice(0, batch.length);
@@ -79,9 +94,7 @@ export async function importFlowFiles(
   };
   // One-direction records (nfdump) wait for their reverse within the whole import; file order is
   // time order, so an unbounded hold is not needed: the collector's limits apply.
-  const pairer = new FlowPairer({ pairingHoldUs: Number.POSITIVE_INFINITY, maxPairingEntries: 100_000 }, newCounters(), (r) =>
-    batch.push(r),
-  );
+  const pairer = new FlowPairer({ pairingHoldUs: Number.POSITIVE_INFINITY, maxPairingEntries: 100_000 }, newCounters(), push);
   for (const file of files) {
     res.files++;
     const parser = parserFor(format, opts);
@@ -90,7 +103,7 @@ export async function importFlowFiles(
       lineNo++;
       res.lines++;
       const r: LineResult = line === undefined ? { error: 'line_too_long' } : parser.line(line);
-      if ('record' in r) batch.push(r.record);
+      if ('record' in r) push(r.record);
       else if ('uni' in r) pairer.add(r.uni, 0);
       else if ('skip' in r) res.skipped[r.skip] = (res.skipped[r.skip] ?? 0) + 1;
       else {

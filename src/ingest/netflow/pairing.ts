@@ -118,6 +118,7 @@ export function mergeFlows(a: UniFlow, b: UniFlow): FlowRecord {
   const reason = reasonA === 'end' || reasonB === 'end' ? 'end' : (reasonA ?? reasonB);
   if (reason) rec.reason = reason;
   rec.extra = extra(cli, true);
+  rec.flow_id = flowId(rec);
   return rec;
 }
 
@@ -161,7 +162,6 @@ function base(cli: UniFlow, startUs: number, endUs: number): FlowRecord {
     bytes_toclient: 0,
   };
   if (cli.vlan >= 0) rec.vlan = cli.vlan;
-  rec.flow_id = flowId(rec);
   return rec;
 }
 
@@ -171,9 +171,21 @@ function extra(u: UniFlow, paired: boolean): Record<string, unknown> {
   return e;
 }
 
-/** Content-derived id: the same record re-exported (or re-imported) gets the same id. */
-export function flowId(r: Pick<FlowRecord, 'source' | 'observer' | 'proto' | 'src_ip' | 'src_port' | 'dest_ip' | 'dest_port' | 'start_us'>): string {
-  return hash64(`${r.source}|${r.observer ?? ''}|${r.proto}|${r.src_ip}|${r.src_port}|${r.dest_ip}|${r.dest_port}|${r.start_us}`);
+/**
+ * Content-derived id: the same record re-exported (or re-imported) gets the same id. Times and
+ * counts are part of it because exporters that report one record per packet (nfpcapd for DNS)
+ * give several records of one 5-tuple the same start millisecond.
+ */
+export function flowId(
+  r: Pick<
+    FlowRecord,
+    'source' | 'observer' | 'proto' | 'src_ip' | 'src_port' | 'dest_ip' | 'dest_port' | 'start_us' | 'end_us' | 'pkts_toserver' | 'pkts_toclient' | 'bytes_toserver' | 'bytes_toclient'
+  >,
+): string {
+  return hash64(
+    `${r.source}|${r.observer ?? ''}|${r.proto}|${r.src_ip}|${r.src_port}|${r.dest_ip}|${r.dest_port}|${r.start_us}|${r.end_us}|` +
+      `${r.pkts_toserver}|${r.bytes_toserver}|${r.pkts_toclient}|${r.bytes_toclient}`,
+  );
 }
 
 /** Two independent 32-bit FNV-1a style mixes, printed as 16 hex digits (not cryptographic). */
