@@ -1,5 +1,4 @@
 // @ts-check
-/* global process, Buffer, console */
 // A tiny authoritative DNS server for the lab: it answers A queries for the pool names it is given
 // with the pool namespace's address, NODATA for their other types, and NXDOMAIN for every other
 // name, so a miner's name look-up lands in the capture and nothing resolves to the outside.

@@ -120,14 +120,30 @@ mwlab_stop() {
 
 # Runs XMRig in the client namespace for a bounded time: one thread, lowest priority, no huge
 # pages, no MSR writes, no config written (HOME and the working directory are the run directory).
+# With MWLAB_UNTIL_SHARES=N it stops early, a second after XMRig logs its Nth accepted share.
 # Usage: mwlab_xmrig SECONDS XMRIG-ARGS...
 mwlab_xmrig() {
-  local seconds=$1
+  local seconds=$1 pid accepted
   shift
-  (cd "$MWLAB_RUN" && HOME="$MWLAB_RUN" ip netns exec "$MWLAB_CLIENT_NS" timeout "$seconds" nice -n 19 \
+  (cd "$MWLAB_RUN" && HOME="$MWLAB_RUN" exec ip netns exec "$MWLAB_CLIENT_NS" timeout "$seconds" nice -n 19 \
     "$MWLAB_XMRIG" -t 1 --no-huge-pages --randomx-wrmsr=-1 --randomx-no-rdmsr --no-dmi \
-    --donate-level=0 --no-color --print-time=5 --retry-pause=2 --log-file="$MWLAB_RUN/xmrig.log" ${MWLAB_XMRIG_EXTRA:-} "$@" \
-    >/dev/null 2>&1) || true
+    --donate-level=0 --no-color --print-time=5 --retry-pause=2 --log-file="$MWLAB_RUN/xmrig.log" \
+    ${MWLAB_XMRIG_EXTRA:-} "$@" >/dev/null 2>&1) &
+  pid=$!
+  echo "$pid" >"$MWLAB_RUN/xmrig.pid"
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ -n "${MWLAB_UNTIL_SHARES:-}" ]; then
+      accepted=$(grep -c ' accepted ' "$MWLAB_RUN/xmrig.log" 2>/dev/null || true)
+      if [ "${accepted:-0}" -ge "$MWLAB_UNTIL_SHARES" ]; then
+        sleep 1
+        # `timeout` passes the TERM on to XMRig, which then closes its connections.
+        kill -TERM "$pid" 2>/dev/null || true
+      fi
+    fi
+    sleep 0.25
+  done
+  wait "$pid" 2>/dev/null || true
+  rm -f "$MWLAB_RUN/xmrig.pid"
 }
 
 # Runs the scripted client in the client namespace. Usage: mwlab_scripted SECONDS ARGS...
@@ -145,6 +161,7 @@ mwlab_scripted() {
 mwlab_end() {
   if [ -n "${MWLAB_RUN:-}" ] && [ -d "$MWLAB_RUN" ]; then
     sleep 0.5
+    mwlab_stop xmrig
     mwlab_stop tcpdump
     mwlab_stop pool
     mwlab_stop dns

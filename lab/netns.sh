@@ -43,6 +43,12 @@ netns_up() {
   done
   ip -n "$MWLAB_CLIENT_NS" addr add "$MWLAB_CLIENT_IP/32" dev "$MWLAB_CLIENT_IF"
   ip -n "$MWLAB_POOL_NS" addr add "$MWLAB_POOL_IP/32" dev "$MWLAB_POOL_IF"
+  # Without this the capture on the sending side holds partial checksums (offloaded to a veth that
+  # never computes them); the fixtures should carry the checksums a wire would.
+  local dev
+  for dev in "$MWLAB_CLIENT_NS:$MWLAB_CLIENT_IF" "$MWLAB_POOL_NS:$MWLAB_POOL_IF"; do
+    ip netns exec "${dev%%:*}" ethtool -K "${dev#*:}" tx off rx off >/dev/null 2>&1 || true
+  done
   ip -n "$MWLAB_CLIENT_NS" link set "$MWLAB_CLIENT_IF" up
   ip -n "$MWLAB_POOL_NS" link set "$MWLAB_POOL_IF" up
   # On-link routes to the other side's /24 only: there is deliberately no default route.

@@ -1,5 +1,4 @@
 // @ts-check
-/* global process, Buffer, console, setInterval, clearInterval, setTimeout */
 // The lab's scripted peer: one process that listens on several ports, each speaking one dialect —
 // the CryptoNote pool protocol that XMRig speaks (login/job/submit/keepalived), Bitcoin stratum v1
 // (mining.subscribe/authorize/set_difficulty/notify/submit), EthereumStratum/1.0.0 as NiceHash
@@ -294,7 +293,7 @@ function bitcoinStratum(socket, opts) {
  * @param {net.Socket} socket @param {Options} opts
  */
 function ethStratum(socket, opts) {
-  const conn = ++counters.connections;
+  counters.connections++;
   let isXmrig = false;
   let jobSeq = 0;
   let height = opts.height;
@@ -347,7 +346,6 @@ function ethStratum(socket, opts) {
       default:
         sendLine(socket, { id, error: [20, 'Unsupported method', null], result: null });
     }
-    void conn;
   });
 }
 
@@ -395,8 +393,8 @@ function daemonHandler(opts) {
       untrusted: false,
     };
   };
-  /** @param {string} method @param {unknown} params */
-  const call = (method, params) => {
+  /** @param {string} method */
+  const call = (method) => {
     switch (method) {
       case 'getblocktemplate':
       case 'get_block_template':
@@ -404,7 +402,6 @@ function daemonHandler(opts) {
       case 'submitblock':
       case 'submit_block':
         counters.submits++;
-        void params;
         return { result: { status: 'OK', untrusted: false } };
       case 'get_info':
         return { result: { height, status: 'OK', top_block_hash: prevHash, difficulty: opts.diff, nettype: 'mainnet', synchronized: true, untrusted: false } };
@@ -434,7 +431,7 @@ function daemonHandler(opts) {
         /** @type {Record<string, any>} */
         let msg = {};
         try { msg = JSON.parse(body); } catch { msg = {}; }
-        reply = { id: msg.id ?? null, jsonrpc: '2.0', ...call(String(msg.method ?? ''), msg.params) };
+        reply = { id: msg.id ?? null, jsonrpc: '2.0', ...call(String(msg.method ?? '')) };
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end('not found\n');

@@ -35,24 +35,24 @@ esac
 
 case "$scenario" in
   xmrig-plain)
-    mwlab_start_servers --service cryptonote:3333 --algo cn-pico --diff 1000 --job-interval-ms 6000
+    mwlab_start_servers --service cryptonote:3333 --algo cn-pico --diff 300 --job-interval-ms 6000
     mwlab_capture_start "$out"
     mwlab_xmrig "$seconds" -o pool.supportxmr.com:3333 -u "$MWLAB_WALLET" -p lab -a cn-pico -k
     ;;
   xmrig-tls)
     mwlab_make_cert pool.supportxmr.com
-    mwlab_start_servers --service cryptonote:443:tls --algo cn-pico --diff 1000 --job-interval-ms 6000 \
+    mwlab_start_servers --service cryptonote:443:tls --algo cn-pico --diff 300 --job-interval-ms 6000 \
       --cert "$MWLAB_RUN/cert.pem" --key "$MWLAB_RUN/key.pem"
     mwlab_capture_start "$out"
     mwlab_xmrig "$seconds" -o pool.supportxmr.com:443 --tls -u "$MWLAB_WALLET" -p lab -a cn-pico -k
     ;;
   xmrig-nicehash)
-    mwlab_start_servers --service cryptonote:3355 --algo cn-pico --diff 1000 --job-interval-ms 6000
+    mwlab_start_servers --service cryptonote:3355 --algo cn-pico --diff 300 --job-interval-ms 6000
     mwlab_capture_start "$out"
     mwlab_xmrig "$seconds" -o randomxmonero.auto.nicehash.com:3355 --nicehash -u "$MWLAB_WALLET.lab" -p x -a cn-pico
     ;;
   xmrig-unusual-port)
-    mwlab_start_servers --service cryptonote:80 --algo cn-pico --diff 1000 --job-interval-ms 6000
+    mwlab_start_servers --service cryptonote:80 --algo cn-pico --diff 300 --job-interval-ms 6000
     mwlab_capture_start "$out"
     mwlab_xmrig "$seconds" -o gulf.moneroocean.stream:80 -u "$MWLAB_WALLET" -p lab -a cn-pico -k
     ;;

@@ -1,5 +1,4 @@
 // @ts-check
-/* global process, Buffer, console, setInterval, clearInterval, setTimeout */
 // Scripted clients for the lab, for the conversations no real program on this machine can make: a
 // cgminer-like Bitcoin stratum v1 miner (no SHA-256d miner is available), an ethminer-like
 // EthereumStratum/1.0.0 (NiceHash) miner, and the benign look-alikes (a JSON-RPC subscription

@@ -1,0 +1,80 @@
+// The live lab for end-to-end tests: builds the two lab namespaces with the scripted resolver and
+// pool (lab/live.sh), runs a real XMRig against the pool by name, and tears it all down. A sensor
+// under test runs inside the client namespace, where the miner's traffic crosses LAB.clientIf:
+//   const [cmd, args] = inClientNamespace('node', ['bin/minerwatch', 'scan', '--interface', LAB.clientIf]);
+// Needs root (network namespaces). See docs/lab.md.
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const LIVE_SH = fileURLToPath(new URL('../../lab/live.sh', import.meta.url));
+/** Longest a lab command may take before it is treated as hung, in milliseconds. */
+const LAB_COMMAND_TIMEOUT_MS = 90_000;
+
+/** Fixed names and addresses of the lab (lab/netns.sh). */
+export const LAB = {
+  clientNs: 'mwlab-client',
+  poolNs: 'mwlab-pool',
+  clientIf: 'mwc0',
+  poolIf: 'mwp0',
+  clientIp: '10.1.2.3',
+  poolIp: '203.0.113.21',
+  clientNet: '10.1.2.0/24',
+  poolNet: '203.0.113.0/24',
+  poolName: 'pool.supportxmr.com',
+  poolPort: 3333,
+} as const;
+
+export interface SetupOptions {
+  /** Also capture on the client veth with tcpdump into this pcap (complete after teardown()). */
+  capture?: string;
+}
+
+export interface MinerOptions {
+  /** Upper bound on the miner's run time, in seconds (default 30). */
+  seconds?: number;
+  /** Stop a second after XMRig reports this many accepted shares (default: run the full time). */
+  untilShares?: number;
+}
+
+export interface MinerResult {
+  /** Shares XMRig logged as accepted by the pool. */
+  accepted: number;
+}
+
+/** Runs lab/live.sh with arguments and returns its standard output. */
+function live(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [LIVE_SH, ...args], { timeout: LAB_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`lab/live.sh ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Builds the namespaces and starts the resolver and the scripted pool (and the capture). */
+export async function setup(opts: SetupOptions = {}): Promise<void> {
+  await live(['up', ...(opts.capture ? ['--capture', opts.capture] : [])]);
+}
+
+/** Runs XMRig (one thread, nice 19) in the client namespace until it exits; setup() first. */
+export async function startMiner(opts: MinerOptions = {}): Promise<MinerResult> {
+  const out = await live(['miner', String(opts.seconds ?? 30), ...(opts.untilShares ? [String(opts.untilShares)] : [])]);
+  const lines = out.trim().split('\n');
+  return { accepted: Number(lines[lines.length - 1] ?? '0') || 0 };
+}
+
+/** Stops the miner, the capture and the servers, and removes the namespaces. Idempotent. */
+export async function teardown(): Promise<void> {
+  await live(['stop']);
+}
+
+/** The command line that runs `command` inside the client namespace. */
+export function inClientNamespace(command: string, args: string[]): [string, string[]] {
+  return ['ip', ['netns', 'exec', LAB.clientNs, command, ...args]];
+}
+
+/** Spawns a long-running process (a sensor) inside the client namespace. */
+export function spawnInClientNamespace(command: string, args: string[]) {
+  const [cmd, full] = inClientNamespace(command, args);
+  return spawn(cmd, full, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
