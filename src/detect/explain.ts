@@ -26,7 +26,8 @@ function conversationSentence(ev: FlowEvidence): string {
   const target = poolTarget(ev);
   const agent = c.agent ?? ev.httpUserAgent;
   const as = agent ? ` as ${agent}` : '';
-  const wallet = c.login?.wallet ? ` with a ${COIN_NAMES[c.login.wallet.coin] ?? c.login.wallet.coin} wallet` : '';
+  const coin = c.login?.wallet ? (COIN_NAMES[c.login.wallet.coin] ?? c.login.wallet.coin) : undefined;
+  const wallet = coin ? ` with ${/^[AEIOU]/.test(coin) ? 'an' : 'a'} ${coin} wallet` : '';
   const parts: string[] = [];
   if (c.dialect && HTTP_DIALECTS.has(c.dialect)) {
     parts.push(`${src} asked ${target} for mining work over HTTP (${c.dialect})${as}${wallet}`);
