@@ -263,7 +263,8 @@ export class FlowAnalysis implements StreamSink, FlowView {
     if (st === undefined || s.state !== OPEN) return;
     if (st.kind === 'violation') {
       this.host.count(`analyser.${s.analyser.name}.violation`);
-      this.host.anomaly(`${s.analyser.name}.${st.code}`);
+      const name = s.analyser.name;
+      this.host.anomaly(st.code.startsWith(`${name}.`) ? st.code : `${name}.${st.code}`);
       s.isRejected = true;
       s.state = OFF;
     } else if (st.kind === 'done') {
