@@ -2,9 +2,13 @@
 
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerIngest } from './ingest.js';
 import { registerIntel } from './intel.js';
+import { registerScan } from './scan.js';
 
 export function registerCommands(program: Command, io: CliIo): void {
   // Commands register here as they land.
+  registerScan(program, io);
   registerIntel(program, io);
+  registerIngest(program, io);
 }
