@@ -1,0 +1,204 @@
+// Per-flow DNS state: one message per UDP datagram, or messages framed by the two-byte length
+// prefix over TCP (RFC 1035 section 4.2.2; RFC 7766). Raises `dns.query` and `dns.answer` facts
+// (the answer carrying the addresses and CNAME chain policy needs to learn pool addresses).
+
+import { OK, NEED_MORE, DONE, violation } from '../analyser.js';
+import type { AnalyserSession, Direction, SessionContext, SessionStatus } from '../analyser.js';
+import { MAX_ANSWERS, parseDnsMessage, rcodeName, typeName } from './parser.js';
+import type { DnsMessage } from './parser.js';
+import type { DnsAnswer, DnsQuery, DnsRecord } from './record.js';
+
+export interface DnsLimits {
+  /** Queries and answers listed in the record, each. Default 32. Counter: record `messages_dropped`. */
+  maxListed: number;
+  /** Messages parsed per flow before the session is done. Default 256. */
+  maxMessages: number;
+  /** Largest TCP message accepted, bytes. Default 65535 (the prefix's maximum). */
+  maxTcpMessageBytes: number;
+  /** Consecutive unparseable messages before the session gives up. Default 4. */
+  maxBadMessages: number;
+}
+
+export const DEFAULT_DNS_LIMITS: Readonly<DnsLimits> = Object.freeze({
+  maxListed: 32,
+  maxMessages: 256,
+  maxTcpMessageBytes: 65535,
+  maxBadMessages: 4,
+});
+
+export class DnsSession implements AnalyserSession {
+  private readonly queries: DnsQuery[] = [];
+  private readonly answers: DnsAnswer[] = [];
+  private dropped = 0;
+  private queryCount = 0;
+  private responseCount = 0;
+  private messages = 0;
+  private badInARow = 0;
+  private readonly anomalies = new Map<string, number>();
+  private readonly isTcp: boolean;
+  /** TCP reassembly of one length-prefixed message per direction. */
+  private readonly tcpBuf: [Uint8Array, Uint8Array];
+  private readonly tcpUsed: [number, number] = [0, 0];
+  private isFinished = false;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly limits: Readonly<DnsLimits> = DEFAULT_DNS_LIMITS,
+  ) {
+    this.isTcp = ctx.flow.transport === 'tcp';
+    this.tcpBuf = this.isTcp ? [new Uint8Array(514), new Uint8Array(514)] : [new Uint8Array(0), new Uint8Array(0)];
+  }
+
+  private anomaly(name: string): void {
+    this.anomalies.set(name, (this.anomalies.get(name) ?? 0) + 1);
+    this.ctx.anomaly(name);
+  }
+
+  onData(direction: Direction, data: Uint8Array, tsUs: number): SessionStatus {
+    if (this.isFinished) return DONE;
+    if (!this.isTcp) {
+      this.onMessage(direction, data, tsUs);
+    } else {
+      let pos = 0;
+      while (pos < data.length && !this.isFinished) pos = this.tcpStep(direction, data, pos, tsUs);
+    }
+    if (this.badInARow >= this.limits.maxBadMessages && this.messages === this.badInARow) {
+      this.isFinished = true;
+      return violation('dns.not_dns');
+    }
+    if (this.messages >= this.limits.maxMessages) this.isFinished = true;
+    if (this.isFinished) return DONE;
+    return this.isTcp && this.tcpUsed[direction] > 0 ? NEED_MORE : OK;
+  }
+
+  private tcpStep(direction: Direction, data: Uint8Array, pos: number, tsUs: number): number {
+    let buf = this.tcpBuf[direction];
+    let used = this.tcpUsed[direction];
+    // Whole message inside this segment and nothing held: parse in place.
+    if (used === 0 && data.length - pos >= 2) {
+      const len = (data[pos]! << 8) | data[pos + 1]!;
+      if (data.length - pos >= 2 + len) {
+        this.onTcpMessage(direction, data.subarray(pos + 2, pos + 2 + len), len, tsUs);
+        return pos + 2 + len;
+      }
+    }
+    const need = used < 2 ? 2 : 2 + ((buf[0]! << 8) | buf[1]!);
+    const take = Math.min(need - used, data.length - pos);
+    if (need > buf.length) {
+      if (need - 2 > this.limits.maxTcpMessageBytes) {
+        this.anomaly('dns.tcp_message_too_long');
+        this.isFinished = true;
+        return data.length;
+      }
+      const next = new Uint8Array(need);
+      next.set(buf.subarray(0, used));
+      buf = next;
+      this.tcpBuf[direction] = next;
+    }
+    buf.set(data.subarray(pos, pos + take), used);
+    used += take;
+    this.tcpUsed[direction] = used;
+    if (used >= 2) {
+      const full = 2 + ((buf[0]! << 8) | buf[1]!);
+      if (used === full) {
+        this.tcpUsed[direction] = 0;
+        this.onTcpMessage(direction, buf.subarray(2, full), full - 2, tsUs);
+      }
+    }
+    return pos + take;
+  }
+
+  private onTcpMessage(direction: Direction, bytes: Uint8Array, len: number, tsUs: number): void {
+    if (len > this.limits.maxTcpMessageBytes) {
+      this.anomaly('dns.tcp_message_too_long');
+      return;
+    }
+    this.onMessage(direction, bytes, tsUs);
+  }
+
+  private onMessage(direction: Direction, bytes: Uint8Array, tsUs: number): void {
+    this.messages++;
+    const r = parseDnsMessage(bytes);
+    if (r.kind === 'error') {
+      this.badInARow++;
+      this.anomaly(`dns.${r.code}`);
+      return;
+    }
+    this.badInARow = 0;
+    const msg = r.msg;
+    if (msg.skippedQuestions > 0) this.anomaly('dns.too_many_questions');
+    if (msg.skippedAnswers > 0) this.anomaly('dns.too_many_answers');
+    if (!msg.isResponse) this.onQuery(direction, msg, tsUs);
+    else this.onResponse(direction, msg, tsUs);
+  }
+
+  private onQuery(direction: Direction, msg: DnsMessage, tsUs: number): void {
+    this.queryCount++;
+    for (const q of msg.questions) {
+      const query: DnsQuery = { id: msg.id, rrname: q.name, rrtype: typeName(q.type) };
+      if (this.queries.length < this.limits.maxListed) this.queries.push(query);
+      else this.dropped++;
+      this.ctx.emit({ name: 'dns.query', tsUs, direction, data: { ...query } });
+    }
+  }
+
+  private onResponse(direction: Direction, msg: DnsMessage, tsUs: number): void {
+    this.responseCount++;
+    const q = msg.questions[0];
+    const answer: DnsAnswer = {
+      id: msg.id,
+      query: q?.name ?? '',
+      query_type: q !== undefined ? typeName(q.type) : '',
+      rcode: rcodeName(msg.rcode),
+      addresses: [],
+      cnames: [],
+      answers: [],
+    };
+    let ttlMin = Infinity;
+    for (const rr of msg.answers.slice(0, MAX_ANSWERS)) {
+      const rec: DnsAnswer['answers'][number] = { rrname: rr.name, rrtype: typeName(rr.type), ttl: rr.ttl };
+      if (rr.rdata !== undefined) rec.rdata = rr.rdata;
+      answer.answers.push(rec);
+      if ((rr.type === 1 || rr.type === 28) && rr.rdata !== undefined) answer.addresses.push(rr.rdata);
+      if (rr.type === 5 && rr.rdata !== undefined) answer.cnames.push(rr.rdata);
+      if (rr.type !== 41) ttlMin = Math.min(ttlMin, rr.ttl);
+    }
+    if (Number.isFinite(ttlMin)) answer.ttl_min = ttlMin;
+    if (this.answers.length < this.limits.maxListed) this.answers.push(answer);
+    else this.dropped++;
+    this.ctx.emit({
+      name: 'dns.answer',
+      tsUs,
+      direction,
+      data: { ...answer, rrname: answer.query, rrtype: answer.query_type, addresses: [...answer.addresses], cnames: [...answer.cnames], answers: answer.answers.map((a) => ({ ...a })) },
+    });
+  }
+
+  onGap(direction: Direction, _length: number, _tsUs: number): SessionStatus {
+    // A TCP gap breaks the length framing for good.
+    this.anomaly('dns.gap');
+    if (this.isTcp) {
+      this.tcpUsed[direction] = 0;
+      this.isFinished = true;
+      return DONE;
+    }
+    return OK;
+  }
+
+  onEnd(_tsUs: number): void {
+    if (this.tcpUsed[0] > 0 || this.tcpUsed[1] > 0) this.anomaly('dns.truncated_tcp_message');
+  }
+
+  record(): Record<string, unknown> | undefined {
+    if (this.queryCount + this.responseCount === 0) return undefined;
+    const rec: DnsRecord = {
+      queries: this.queries.map((q) => ({ ...q })),
+      answers: this.answers.map((a) => ({ ...a, addresses: [...a.addresses], cnames: [...a.cnames], answers: a.answers.map((x) => ({ ...x })) })),
+      messages_dropped: this.dropped,
+      query_count: this.queryCount,
+      response_count: this.responseCount,
+    };
+    if (this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
+    return rec as unknown as Record<string, unknown>;
+  }
+}
