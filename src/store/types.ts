@@ -87,6 +87,41 @@ export interface ApiTokenRow {
   created_us: number;
 }
 
+export interface AlertMetricsRange {
+  from_us: number;
+  to_us: number;
+}
+
+/** Verdict counts for one signature or source. */
+export interface RateRow {
+  key: string;
+  alerts: number;
+  /** Alerts with an analyst verdict. */
+  decided: number;
+  true_positive: number;
+  /** true_positive / decided (0 when nothing is decided). */
+  tp_rate: number;
+}
+
+export interface DurationFigures {
+  count: number;
+  p50_us: number;
+  p90_us: number;
+  max_us: number;
+  /** Share within the 15-minute first-look target (first look only). */
+  within_target?: number;
+}
+
+export interface AlertMetrics {
+  from_us: number;
+  to_us: number;
+  by_signature: RateRow[];
+  by_source: RateRow[];
+  time_to_first_look: DurationFigures;
+  time_to_verdict: DurationFigures;
+  per_day: { day: string; alerts: number }[];
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
@@ -123,6 +158,9 @@ export interface Store {
 
   audit(row: AuditRow): Promise<void>;
   listAudit(alertId?: string, limit?: number): Promise<AuditRow[]>;
+
+  /** Analyst metrics over alerts whose time falls in the range. */
+  alertMetrics(range: AlertMetricsRange): Promise<AlertMetrics>;
 
   /** Key-value facts that must survive restarts (learned pool addresses, ...). */
   getMeta(key: string): Promise<string | undefined>;

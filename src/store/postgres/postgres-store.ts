@@ -7,6 +7,8 @@
 import pg from 'pg';
 import type { Alert } from '../../alerts/types.js';
 import type { FlowRecord } from '../../flows/types.js';
+import { computeAlertMetrics } from '../alert-metrics.js';
+import type { AlertMetrics, AlertMetricsRange } from '../types.js';
 import {
   ALERT_COLUMNS,
   ALERT_PATCH_COLUMNS,
@@ -203,6 +205,10 @@ export class PostgresStore implements Store {
     const w = alertWhere(q, (i) => `$${i}`, 'ILIKE');
     const r = await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM alerts WHERE ${w.sql}`, w.params);
     return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async alertMetrics(range: AlertMetricsRange): Promise<AlertMetrics> {
+    return computeAlertMetrics(async (sql, params) => (await this.pool.query(sql, params)).rows as Record<string, unknown>[], (i) => `$${i}::bigint`, range);
   }
 
   async updateAlert(

@@ -10,6 +10,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../../alerts/types.js';
 import type { FlowRecord } from '../../flows/types.js';
+import { computeAlertMetrics } from '../alert-metrics.js';
+import type { AlertMetrics, AlertMetricsRange } from '../types.js';
 import {
   ALERT_COLUMNS,
   ALERT_PATCH_COLUMNS,
@@ -155,6 +157,13 @@ export class SqliteStore implements Store {
     const w = alertWhere(q, () => '?', 'LIKE');
     const r = this.stmt(`SELECT count(*) AS n FROM alerts WHERE ${w.sql}`).get(...w.params) as { n: number };
     return r.n;
+  }
+
+  async alertMetrics(range: AlertMetricsRange): Promise<AlertMetrics> {
+    // Named parameters: the same value may be referred to before and after others in one statement.
+    const run = async (sql: string, params: (number | string)[]) =>
+      this.db.prepare(sql).all(Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]))) as Record<string, unknown>[];
+    return computeAlertMetrics(run, (i) => `@p${i}`, range);
   }
 
   async updateAlert(
