@@ -25,6 +25,8 @@ interface GoldenCase {
   min_alerts?: number;
   signature_ids?: number[];
   flows?: FlowExpectation[];
+  /** A node capture: at least one `cryptocurrency_node` notice for this network. */
+  node_network?: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +53,7 @@ describe('golden corpus', () => {
       for (const a of alerts) expect(validateSchema(schema, JSON.parse(JSON.stringify(toEve(a)))), `${name}: EVE schema`).toEqual([]);
       if (c.expect === 'none') {
         expect(alerts.map((a) => `${a.src_ip} -> ${a.dest_ip}:${a.dest_port} ${a.alert.signature}`)).toEqual([]);
+        if (c.node_network) expect(notices.some((n) => n.network === c.node_network), `${name}: no ${c.node_network} node notice`).toBe(true);
       } else {
         expect(alerts.length).toBeGreaterThanOrEqual(c.min_alerts ?? 1);
         const allowed = new Set(c.signature_ids ?? []);

@@ -3,9 +3,10 @@
 // the sensor runs; a protocol joins here when its analyser lands.
 
 import type { Analyser } from '../../protocols/analyser.js';
+import { createCryptoNodeAnalyser } from '../../protocols/crypto-node/index.js';
 import { createJsonRpcAnalyser } from '../../protocols/jsonrpc/index.js';
 import { createStratumAnalyser } from '../../protocols/stratum/index.js';
 
 export function goldenAnalysers(): Analyser[] {
-  return [createStratumAnalyser(), createJsonRpcAnalyser()];
+  return [createStratumAnalyser(), createJsonRpcAnalyser(), createCryptoNodeAnalyser()];
 }
