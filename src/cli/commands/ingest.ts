@@ -1,0 +1,275 @@
+// `minerwatch ingest`: imports alerts and flow records that firewalls and IDSs already produce.
+// Files of PAN-OS THREAT or TRAFFIC logs (CSV bodies, bare or with their syslog header), Suricata
+// EVE alerts, or webhook JSON, read once or followed as they grow (--follow); and a syslog
+// receiver (--syslog) for PAN-OS server profiles. Mining alerts go to the store (--db) or, without
+// one, to stdout as EVE lines; flows to the store or stdout as JSON lines. Bad lines are reported
+// as FILE:LINE: reason on stderr and counted; the valid lines around them are still imported.
+
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { toEveLine } from '../../alerts/eve.js';
+import type { Alert } from '../../alerts/types.js';
+import type { FlowRecord } from '../../flows/types.js';
+import { FileFollower, parseEveAlertLine, readLines, type LineSink } from '../../ingest/eve-alerts/index.js';
+import { PanosIngest } from '../../ingest/panos/index.js';
+import { parseListenList, parseSyslog, startSyslogIngest, StoreWriter, type SyslogIngest } from '../../ingest/syslog/index.js';
+import { parseWebhookDocument } from '../../ingest/webhook/index.js';
+import { openStore, type Store } from '../../store/index.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { UsageError, type CliIo } from '../io.js';
+
+export const INGEST_FORMATS = ['panos-threat', 'panos-traffic', 'eve', 'webhook-json'] as const;
+export type IngestFormat = (typeof INGEST_FORMATS)[number];
+
+/** Bad lines reported one by one per file; the rest only in the counts. */
+const MAX_REPORTED_BAD_LINES = 20;
+
+interface IngestOpts {
+  format?: string;
+  db?: string;
+  follow?: boolean;
+  tzOffset?: string;
+  syslog?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export interface FileCounts {
+  lines: number;
+  alerts: number;
+  flows: number;
+  skipped: Record<string, number>;
+  bad: Record<string, number>;
+}
+
+/**
+ * Turns lines of one format into Alerts and FlowRecords, counting every outcome; `report` hears
+ * about each bad line (with its reason) so the caller can name FILE:LINE.
+ */
+export class LineImporter {
+  readonly counts: FileCounts = { lines: 0, alerts: 0, flows: 0, skipped: {}, bad: {} };
+  private readonly panos: PanosIngest;
+
+  constructor(
+    private readonly format: IngestFormat,
+    private readonly sinks: { onAlert(a: Alert): void; onFlow(f: FlowRecord): void },
+    private readonly report: (lineNo: number, reason: string) => void,
+    private readonly clock: Clock,
+    private readonly tzOffsetMinutes = 0,
+  ) {
+    this.panos = new PanosIngest(
+      {
+        onAlert: (a) => {
+          this.counts.alerts++;
+          sinks.onAlert(a);
+        },
+        onFlow: (f) => {
+          this.counts.flows++;
+          sinks.onFlow(f);
+        },
+      },
+      { tzOffsetMinutes },
+    );
+  }
+
+  line(text: string, lineNo: number): void {
+    this.counts.lines++;
+    if (text.trim() === '') return this.skip('empty_line');
+    switch (this.format) {
+      case 'panos-threat':
+      case 'panos-traffic':
+        return this.panosLine(text, lineNo);
+      case 'eve': {
+        const r = parseEveAlertLine(text);
+        if (r.alert) {
+          this.counts.alerts++;
+          this.sinks.onAlert(r.alert);
+        } else if (r.skipped) this.skip(r.skipped);
+        else this.bad(lineNo, r.error ?? 'bad_json', r.detail);
+        return;
+      }
+      case 'webhook-json':
+        for (const item of parseWebhookDocument(text)) {
+          if (item.alert) {
+            this.counts.alerts++;
+            this.sinks.onAlert(item.alert);
+          } else this.bad(lineNo, item.error ?? 'bad_json', `alert ${item.index}${item.detail ? `: ${item.detail}` : ''}`);
+        }
+        return;
+    }
+  }
+
+  oversize(lineNo: number): void {
+    this.counts.lines++;
+    this.bad(lineNo, 'line_too_long');
+  }
+
+  private panosLine(text: string, lineNo: number): void {
+    let body = text;
+    // Syslog archives keep the header: `<14>Nov 27 10:15:02 PA-220 1,2026/...`.
+    if (body.startsWith('<')) {
+      const s = parseSyslog(body, { receivedUs: this.clock.nowUs(), tzOffsetMinutes: this.tzOffsetMinutes });
+      if (s.error) return this.bad(lineNo, `syslog_${s.error}`);
+      body = s.message.msg;
+    }
+    // Web-interface CSV exports open with a header row.
+    if (lineNo === 1 && /(^|,)Receive Time(,|$)/.test(body)) return this.skip('header');
+    const outcome = this.panos.handle(body, this.format === 'panos-threat' ? 'THREAT' : 'TRAFFIC');
+    if (outcome === 'alert' || outcome === 'flow') return;
+    if (outcome === 'threat_not_mining' || outcome === 'traffic_start_skipped') return this.skip(outcome);
+    this.bad(lineNo, outcome);
+  }
+
+  private skip(reason: string): void {
+    this.counts.skipped[reason] = (this.counts.skipped[reason] ?? 0) + 1;
+  }
+
+  private bad(lineNo: number, reason: string, detail?: string): void {
+    this.counts.bad[reason] = (this.counts.bad[reason] ?? 0) + 1;
+    this.report(lineNo, detail ? `${reason} (${detail})` : reason);
+  }
+}
+
+export function registerIngest(program: Command, io: CliIo): void {
+  program
+    .command('ingest')
+    .description('import PAN-OS, Suricata EVE or webhook alerts and PAN-OS flows from files, or receive PAN-OS syslog')
+    .argument('[files...]', 'files to import')
+    .option('--format <format>', `file format: ${INGEST_FORMATS.join(', ')}`)
+    .option('--db <spec>', 'store: SQLite file path or postgres:// URL (default: write to stdout)')
+    .option('--follow', 'keep reading the files as they grow, across rotation and truncation (until interrupted)')
+    .option('--tz-offset <minutes>', "offset of the firewall's local time from UTC in minutes (PAN-OS times carry no zone)", '0')
+    .option('--syslog <list>', 'receive PAN-OS syslog on udp://HOST:PORT,tcp://HOST:PORT,tls://HOST:PORT (until interrupted)')
+    .option('--tls-cert <file>', 'PEM certificate for tls:// listeners')
+    .option('--tls-key <file>', 'PEM private key for tls:// listeners')
+    .action(async (files: string[], opts: IngestOpts) => {
+      io.exitCode = await runIngest(files, opts, io, systemClock);
+    });
+}
+
+async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Clock): Promise<number> {
+  if (files.length === 0 && !opts.syslog) throw new UsageError('ingest needs FILE... or --syslog');
+  let format: IngestFormat | undefined;
+  if (files.length > 0) {
+    if (!opts.format) throw new UsageError(`--format is required with files (${INGEST_FORMATS.join(', ')})`);
+    if (!(INGEST_FORMATS as readonly string[]).includes(opts.format)) {
+      throw new UsageError(`unknown --format "${opts.format}" (${INGEST_FORMATS.join(', ')})`);
+    }
+    format = opts.format as IngestFormat;
+  }
+  const tz = Number(opts.tzOffset ?? '0');
+  if (!Number.isInteger(tz) || Math.abs(tz) > 24 * 60) throw new UsageError(`bad --tz-offset "${opts.tzOffset}"`);
+  let listen;
+  let tls;
+  if (opts.syslog) {
+    try {
+      listen = parseListenList(opts.syslog);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (listen.some((l) => l.transport === 'tls')) {
+      if (!opts.tlsCert || !opts.tlsKey) throw new UsageError('tls:// listeners need --tls-cert and --tls-key');
+      try {
+        tls = { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) };
+      } catch (err) {
+        throw new UsageError(`cannot read TLS certificate or key: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  let store: Store | undefined;
+  if (opts.db) {
+    try {
+      store = await openStore(opts.db);
+    } catch (err) {
+      throw new UsageError(`cannot open store ${opts.db}: ${(err as Error).message}`);
+    }
+  }
+  const writer = store ? new StoreWriter(store, clock) : undefined;
+  const sinks = {
+    onAlert: (a: Alert): void => {
+      if (writer) writer.addAlert(a);
+      else io.stdout.write(`${toEveLine(a)}\n`);
+    },
+    onFlow: (f: FlowRecord): void => {
+      if (writer) writer.addFlow(f);
+      else io.stdout.write(`${JSON.stringify({ event_type: 'flow', ...f })}\n`);
+    },
+  };
+
+  const importers: { file: string; imp: LineImporter }[] = [];
+  const followers: FileFollower[] = [];
+  let syslog: SyslogIngest | undefined;
+  try {
+    for (const file of files) {
+      let reported = 0;
+      const imp = new LineImporter(
+        format as IngestFormat,
+        sinks,
+        (lineNo, reason) => {
+          if (reported++ < MAX_REPORTED_BAD_LINES) io.stderr.write(`${file}:${lineNo}: ${reason}\n`);
+        },
+        clock,
+        tz,
+      );
+      importers.push({ file, imp });
+      const sink: LineSink = { line: (t, n) => imp.line(t, n), oversize: (n) => imp.oversize(n) };
+      if (opts.follow) {
+        const f = new FileFollower(file, sink, { onRestart: (why) => io.stderr.write(`${file}: ${why}, reading from the start\n`) });
+        try {
+          await f.start();
+        } catch (err) {
+          throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+        }
+        followers.push(f);
+      } else {
+        try {
+          await readLines(file, sink);
+        } catch (err) {
+          throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+        }
+      }
+    }
+    if (listen) {
+      syslog = await startSyslogIngest({ listen, tls, clock, tzOffsetMinutes: tz, onAlert: sinks.onAlert, onFlow: sinks.onFlow });
+      for (const b of syslog.bound) io.stderr.write(`listening for syslog on ${b.transport}://${b.host}:${b.port}\n`);
+    }
+    if (followers.length > 0 || syslog) await untilInterrupted();
+  } finally {
+    await Promise.all(followers.map((f) => f.stop()));
+    await syslog?.close();
+    await writer?.flush();
+    await store?.close();
+  }
+
+  for (const { file, imp } of importers) io.stderr.write(`${file}: ${summary(imp.counts)}\n`);
+  if (syslog) io.stderr.write(`syslog: ${JSON.stringify({ receiver: syslog.receiver.counters, panos: syslog.panos.counters })}\n`);
+  if (writer) {
+    const w = writer.counters;
+    io.stderr.write(`store: ${w.alerts_new} new alerts, ${w.flows_new} new flows` +
+      `${w.write_errors ? `, ${w.write_errors} failed writes (${w.records_lost_write_error} records lost: ${w.last_error})` : ''}\n`);
+    if (w.write_errors) return 1;
+  }
+  return 0;
+}
+
+function summary(c: FileCounts): string {
+  const parts = [`${c.lines} lines`, `${c.alerts} alerts`, `${c.flows} flows`];
+  const skipped = Object.entries(c.skipped).map(([k, v]) => `${k} ${v}`);
+  const bad = Object.entries(c.bad).map(([k, v]) => `${k} ${v}`);
+  if (skipped.length) parts.push(`skipped: ${skipped.join(', ')}`);
+  if (bad.length) parts.push(`bad: ${bad.join(', ')}`);
+  return parts.join(', ');
+}
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}

@@ -1,0 +1,2 @@
+// Generic webhook JSON alert input (file import and HTTP bodies).
+export * from './parser.js';

@@ -1,0 +1,93 @@
+// `minerwatch ingest` end to end: fixture files imported into a SQLite store, bad lines reported
+// as FILE:LINE with the valid lines around them still imported, stdout output without a store,
+// and usage errors with exit code 2.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { openStore } from '../../src/store/index.js';
+
+const fixtures = new URL('../fixtures/panos/', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'mw-ingest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), isStdoutTty: false, env: {} };
+  const code = await main(['node', 'minerwatch', ...args], io);
+  return { code, out, err };
+}
+
+describe('minerwatch ingest', () => {
+  it('imports PAN-OS THREAT and TRAFFIC files into the store', async () => {
+    const db = join(dir, 'a.db');
+    const t = await run(['ingest', join(fixtures, 'threat.csv'), join(fixtures, 'syslog-bsd.log'), '--format', 'panos-threat', '--db', db]);
+    expect(t.code).toBe(0);
+    // syslog-bsd.log holds a TRAFFIC line too: reported as the wrong type for this format.
+    expect(t.err).toContain('syslog-bsd.log:3: wrong_log_type');
+    expect(t.err).toContain('threat.csv: 6 lines, 4 alerts, 0 flows, skipped: threat_not_mining 2');
+    const f = await run(['ingest', join(fixtures, 'traffic.csv'), '--format', 'panos-traffic', '--db', db]);
+    expect(f.code).toBe(0);
+    expect(f.err).toContain('traffic.csv: 4 lines, 0 alerts, 3 flows, skipped: traffic_start_skipped 1');
+    const store = await openStore(db);
+    try {
+      const alerts = await store.listAlerts({ limit: 10, order: 'oldest' });
+      expect(alerts.map((a) => a.alert.signature_id)).toEqual([85886, 86098, 54321, 86510]);
+      expect(await store.countAlerts({ source: 'panos' })).toBe(4);
+      const flows = await store.queryFlows({ ip: '192.168.7.12', from_us: 0, to_us: 4e15 });
+      expect(flows.map((x) => x.state).sort()).toEqual(['deny', 'end']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports bad EVE lines by file and line and keeps the good ones', async () => {
+    const file = join(dir, 'eve.json');
+    const good = (sid: number, sig: string): string => JSON.stringify({
+      timestamp: `2026-11-27T10:15:0${sid % 10}.000000+0000`, flow_id: 1000 + sid, event_type: 'alert', src_ip: '10.1.20.34', src_port: 51734,
+      dest_ip: '203.0.113.21', dest_port: 3333, proto: 'TCP',
+      alert: { action: 'allowed', gid: 1, signature_id: sid, rev: 1, signature: sig, category: 'Crypto Currency Mining Activity Detected', severity: 1 },
+    });
+    writeFileSync(file, [
+      good(2024792, 'ET COINMINER CryptoNight Proof of Work Stratum Submit'),
+      '{"event_type":"alert", broken',
+      '{"event_type":"dns","dns":{"rrname":"pool.example"}}',
+      good(2033451, 'ET POLICY Cryptocurrency Miner Checkin'),
+      '',
+      good(2024793, 'ET COINMINER Monero Miner Login'),
+    ].join('\n'));
+    const r = await run(['ingest', file, '--format', 'eve']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/eve\.json:2: bad_json/);
+    expect(r.err).toContain('eve.json: 6 lines, 3 alerts, 0 flows, skipped: not_alert 1, empty_line 1, bad: bad_json 1');
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { event_type: string; alert: { signature_id: number; metadata: Record<string, string[]> } });
+    expect(lines.map((l) => l.alert.signature_id)).toEqual([2024792, 2033451, 2024793]);
+    expect(lines[0]?.alert.metadata.source).toEqual(['eve']);
+  });
+
+  it('imports webhook JSON lines', async () => {
+    const file = join(dir, 'hook.jsonl');
+    writeFileSync(file, `${JSON.stringify({ alerts: [{ timestamp: '2026-11-27T10:15:02Z', src_ip: '10.1.20.34', dest_ip: '203.0.113.21', signature: 'EDR: xmrig process' }, { src_ip: 'x' }] })}\n`);
+    const r = await run(['ingest', file, '--format', 'webhook-json']);
+    expect(r.err).toContain('hook.jsonl:1: missing_field (alert 1: timestamp)');
+    expect(r.out.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('fails with exit code 2 on bad usage and unreadable files', async () => {
+    expect((await run(['ingest', join(dir, 'nope.csv'), '--format', 'eve'])).err).toMatch(/cannot read .*nope\.csv/);
+    expect((await run(['ingest', join(dir, 'nope.csv'), '--format', 'eve'])).code).toBe(2);
+    expect((await run(['ingest', 'x', '--format', 'csv'])).code).toBe(2);
+    expect((await run(['ingest', 'x'])).code).toBe(2);
+    expect((await run(['ingest'])).code).toBe(2);
+    const bad = await run(['ingest', '--syslog', 'ftp://x']);
+    expect([bad.code, bad.err.trim()]).toEqual([2, 'minerwatch: bad syslog address "ftp://x" (expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT)']);
+  });
+});
