@@ -165,6 +165,11 @@ export class CaptureParser {
     return this.offset;
   }
 
+  /** Bytes allocated for records that straddle chunks (bounded by maxBlockBytes). */
+  get carryCapacity(): number {
+    return this.carry.length;
+  }
+
   /** Name records seen so far (pcapng NRB). */
   get names(): readonly NameRecord[] {
     return this.sum.names;
