@@ -238,6 +238,19 @@ describe('pcapng', () => {
     expect(parse(bytes).error?.reason).toMatch(/bad byte-order magic/);
   });
 
+  it('converts exotic resolutions exactly (10^-15, 2^-40, 10^-3) and applies if_tsoffset', () => {
+    const n = new Pcapng(false).shb();
+    // IDB: Ethernet, snaplen 0, if_tsresol 15 (femtoseconds), if_tsoffset (code 14) of 100 s.
+    n.block(1, [1, 0, 0, 0, 0, 0, 0, 0, ...n.option(9, [15]), ...n.option(14, [...le32(100), ...le32(0)]), 0, 0, 0, 0]);
+    n.idb(1, 0, 0x80 | 40);
+    n.idb(1, 0, 3);
+    // 1.5 s in femtoseconds, 2.25 s in 2^-40 units, 7.5 s in milliseconds.
+    n.epb(0, 1_500_000_000_000_000n, frame).epb(1, 9n << 38n, frame).epb(2, 7500n, frame);
+    const { packets, summary } = parse(n.bytes());
+    expect(packets.map((p) => p.tsUs)).toEqual([101_500_000, 2_250_000, 7_500_000]);
+    expect(summary?.interfaces.map((i) => i.tsResolution)).toEqual(['10^-15', '2^-40', '10^-3']);
+  });
+
   it('keeps at most maxNameRecords names and counts the rest', () => {
     const names = Array.from({ length: 5 }, (_, i) => ({ addr: `10.0.0.${i}`, names: [`h${i}`] }));
     const { summary } = parse(withIdb().nrb(names).bytes(), 1000, { maxNameRecords: 3 });
