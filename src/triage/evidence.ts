@@ -59,6 +59,10 @@ export interface PairFigures {
   bytes_cv: number;
   interval_median_s: number | null;
   longest_connection_s: number;
+  /** Why there is no beacon score (too few connections), when there is none. */
+  beacon_reason?: string;
+  /** Connections over the window, as a terminal sparkline. */
+  sparkline?: string;
 }
 
 export interface FlowsEvidence {

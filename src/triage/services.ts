@@ -1,5 +1,7 @@
 // The service usually found on a server port, for the analyst's "what is this port?" question.
-// IANA service names, plus the ports mining pools customarily publish (pool documentation).
+// IANA service names, plus the ports mining pools customarily publish (src/intel/ports.ts).
+
+import { isKnownPoolPort } from '../intel/ports.js';
 
 const WELL_KNOWN: Record<number, string> = {
   20: 'ftp-data', 21: 'ftp', 22: 'ssh', 23: 'telnet', 25: 'smtp', 53: 'dns', 67: 'dhcp', 80: 'http',
@@ -11,21 +13,14 @@ const WELL_KNOWN: Record<number, string> = {
   18081: 'monero-rpc', 30303: 'ethereum-p2p', 50001: 'electrum', 50002: 'electrum-tls',
 };
 
-/** Ports that pools publish for stratum; a client port on this list is not ephemeral noise. */
-export const POOL_PORTS: ReadonlySet<number> = new Set([
-  1800, 2142, 3032, 3333, 3334, 3335, 3336, 3357, 4444, 4445, 5555, 5556, 5588, 5730, 6099, 6666,
-  7777, 8008, 8888, 9000, 9332, 9999, 10001, 10128, 10300, 10343, 12222, 13333, 14433, 14444,
-  15555, 17777, 19999, 20535, 20580, 45560, 45700,
-]);
-
 export function serviceForPort(port: number, transport = 'tcp'): string | undefined {
   const name = WELL_KNOWN[port];
   if (name) return transport === 'udp' && name === 'https' ? 'quic' : name;
-  if (POOL_PORTS.has(port)) return 'stratum (customary mining-pool port)';
+  if (isKnownPoolPort(port)) return 'stratum (customary mining-pool port)';
   return undefined;
 }
 
 /** Ephemeral by the IANA range and the common Linux range: what a client picks for itself. */
 export function isEphemeralPort(port: number): boolean {
-  return port >= 32768 || (port >= 1024 && !WELL_KNOWN[port] && !POOL_PORTS.has(port));
+  return port >= 32768 || (port >= 1024 && !WELL_KNOWN[port] && !isKnownPoolPort(port));
 }

@@ -10,7 +10,6 @@ import type { HostIntelProvider } from '../enrich/host-intel.js';
 import type { Analyser } from '../protocols/analyser.js';
 import type { Store } from '../store/types.js';
 import type { Cidr } from '../util/ip.js';
-import type { PairFigures } from './evidence.js';
 import type { Clock } from '../util/clock.js';
 
 export type ActionStatus = 'done' | 'not_available' | 'failed';
@@ -53,8 +52,6 @@ export interface TriageContext {
   /** The sensor's analysers, used to read captured flows the way detection does. */
   analysers?: () => readonly Analyser[];
   internalNetworks: Cidr[];
-  /** Regularity figures per (client, server, port) pair involving `ip` (the flow analytics). */
-  analysePairs?: (q: { ip: string; fromUs: number; toUs: number }) => Promise<PairFigures[]>;
   /** Flows considered: this far before and after the alert. */
   flowWindowUs: number;
   signal: AbortSignal;

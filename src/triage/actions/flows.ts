@@ -3,8 +3,9 @@
 // who else inside talks to the destination, and the alert pair's connections over time (the chart
 // in the workbench).
 
+import { analyseFlowRecords, type PairAnalysis } from '../../analytics/index.js';
 import { isInternalIp } from '../../util/ip.js';
-import type { FlowsEvidence } from '../evidence.js';
+import type { FlowsEvidence, PairFigures } from '../evidence.js';
 import type { ActionResult, TriageAction } from '../types.js';
 import type { EndpointRoles } from './endpoint-roles.js';
 
@@ -39,12 +40,31 @@ export const flowsAction: TriageAction<FlowsActionEvidence> = {
       }
     }
     timeline.sort((a, b) => a.start_us - b.start_us);
-    const pairs = ctx.analysePairs ? await ctx.analysePairs({ ip: server, fromUs: from, toUs: to }) : [];
+    const analysis = analyseFlowRecords(flows, { ip: server, fromUs: from, toUs: to }, flows.length === MAX_TRIAGE_FLOWS);
+    const pairs = analysis.pairs.map(figures).sort((a, b) => b.beacon_score - a.beacon_score || b.connections - a.connections);
     return {
       status: 'done',
       evidence: { window: { from_us: from, to_us: to }, flows: flows.length, pairs, internal_clients: [...internal].sort(), timeline },
-      ...(ctx.analysePairs ? {} : { reason: 'flow analytics not configured: no regularity figures' }),
       ...(flows.length === MAX_TRIAGE_FLOWS ? { reason: `only the first ${MAX_TRIAGE_FLOWS} flows were read` } : {}),
     };
   },
 };
+
+function figures(p: PairAnalysis): PairFigures {
+  return {
+    client: p.client,
+    server: p.server,
+    server_port: p.server_port,
+    connections: p.connections,
+    first_us: p.first_seen_us,
+    last_us: p.last_seen_us,
+    beacon_score: p.beacon.score,
+    bytes_toserver_median: p.per_connection_toserver.median,
+    bytes_toclient_median: p.per_connection_toclient.median,
+    bytes_cv: p.per_connection_total.cv,
+    interval_median_s: p.interval ? p.interval.median_s : null,
+    longest_connection_s: p.longest_connection_s,
+    ...(p.beacon.reason ? { beacon_reason: p.beacon.reason } : {}),
+    sparkline: p.sparkline,
+  };
+}
