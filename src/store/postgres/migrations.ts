@@ -1,5 +1,7 @@
 // The PostgreSQL schema, as numbered migrations. Flows are one table partitioned by range of start_us,
 // one partition per UTC day created on demand (postgres-store.ts), so retention drops partitions.
+// Key and address columns use the "C" collation: byte order, as SQLite compares, so keyset paging
+// orders ids the same on both stores, and index comparisons skip locale rules.
 
 import type { Migration } from '../migrations.js';
 
@@ -9,14 +11,14 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'initial schema',
     statements: [
       `CREATE TABLE alerts (
-        id text PRIMARY KEY,
+        id text COLLATE "C" PRIMARY KEY,
         ts_us bigint NOT NULL,
-        source text NOT NULL,
+        source text COLLATE "C" NOT NULL,
         flow_id text,
         community_id text,
-        src_ip text NOT NULL,
+        src_ip text COLLATE "C" NOT NULL,
         src_port integer NOT NULL,
-        dest_ip text NOT NULL,
+        dest_ip text COLLATE "C" NOT NULL,
         dest_port integer NOT NULL,
         proto text NOT NULL,
         app_proto text,
@@ -25,7 +27,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         severity integer NOT NULL,
         confidence double precision NOT NULL,
         explanation text NOT NULL,
-        status text NOT NULL DEFAULT 'new',
+        status text COLLATE "C" NOT NULL DEFAULT 'new',
         assignee text,
         verdict text,
         verdict_note text,
@@ -37,13 +39,13 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         doc jsonb NOT NULL
       )`,
       `CREATE TABLE flows (
-        flow_id text NOT NULL,
-        source text NOT NULL,
+        flow_id text COLLATE "C" NOT NULL,
+        source text COLLATE "C" NOT NULL,
         community_id text,
         observer text,
-        src_ip text NOT NULL,
+        src_ip text COLLATE "C" NOT NULL,
         src_port integer NOT NULL,
-        dest_ip text NOT NULL,
+        dest_ip text COLLATE "C" NOT NULL,
         dest_port integer NOT NULL,
         proto text NOT NULL,
         vlan integer,
@@ -69,7 +71,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         max_end_us bigint NOT NULL
       )`,
       `CREATE TABLE triage_results (
-        alert_id text PRIMARY KEY,
+        alert_id text COLLATE "C" PRIMARY KEY,
         verdict text NOT NULL,
         confidence double precision NOT NULL,
         started_us bigint NOT NULL,
@@ -83,7 +85,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         created_us bigint NOT NULL
       )`,
       `CREATE TABLE sessions (
-        id text PRIMARY KEY,
+        id text COLLATE "C" PRIMARY KEY,
         username text NOT NULL,
         csrf_token text NOT NULL,
         created_us bigint NOT NULL,

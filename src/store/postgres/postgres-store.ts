@@ -164,6 +164,12 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
+  /** Refreshes planner statistics now (autovacuum does it eventually); worth running after a bulk load. */
+  async optimize(): Promise<void> {
+    await this.pool.query('ANALYZE alerts');
+    await this.pool.query('ANALYZE flows');
+  }
+
   // ---- alerts ----
 
   async putAlerts(alerts: Alert[], receivedUs: number): Promise<number> {

@@ -114,7 +114,20 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.cache.clear();
     this.flowInserts.clear();
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      // SQLite's advice for long-lived connections: refresh planner statistics that went stale.
+      this.db.pragma('optimize');
+      this.db.close();
+    }
+  }
+
+  /**
+   * Refreshes planner statistics on every table (bounded sampling, so it takes milliseconds even on
+   * large tables). Worth running after a bulk load; `close` does the cheap incremental form.
+   */
+  async optimize(): Promise<void> {
+    this.db.pragma('analysis_limit = 1000');
+    this.db.exec('ANALYZE');
   }
 
   private stmt(sql: string): Database.Statement {
