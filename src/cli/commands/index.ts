@@ -2,6 +2,8 @@
 
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerCollect } from './collect.js';
+import { registerFlows } from './flows.js';
 import { registerIngest } from './ingest.js';
 import { registerIntel } from './intel.js';
 import { registerScan } from './scan.js';
@@ -11,4 +13,6 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerScan(program, io);
   registerIntel(program, io);
   registerIngest(program, io);
+  registerCollect(program, io);
+  registerFlows(program, io);
 }
