@@ -125,7 +125,7 @@ describe('conversation rules', () => {
     det.onFact(v, fact('stratum.result', T0 + 6, { request_method: 'mining.submit', accepted: true }, 1));
     det.onFact(v, fact('stratum.result', T0 + 7, { request_method: 'mining.submit', accepted: false }, 1));
     det.onFlowEnd(v, end(v, T0 + 100));
-    expect(alerts[0]?.explanation).toBe('10.1.2.3 subscribed to mining work at 198.51.100.7:3333 as cgminer/3.7.2; no job was seen, so the login is not proven; 3 shares were submitted, 1 accepted, 1 rejected.');
+    expect(alerts[0]?.explanation).toBe('10.1.2.3 subscribed to mining work at 198.51.100.7:3333 as cgminer/3.7.2; no job was seen; 3 shares were submitted, 1 accepted, 1 rejected.');
   });
 
   it('fires the login rule alone at lower confidence for probes that never get a job', () => {

@@ -337,7 +337,7 @@ export class MiningDetector implements Detector {
     const name = str(d.rrname) ?? str(d.query) ?? str(d.qname) ?? str(d.name);
     if (!name) return;
     pushCapped(ev.dnsNames, name.toLowerCase(), MAX_NAMES_PER_FLOW);
-    const match = this.addPool(ev, name, 'dns', event.tsUs);
+    let match = this.addPool(ev, name, 'dns', event.tsUs);
     // Answers: `answers: [{rrtype, rdata, ttl}]` or `addresses: [...]` with one `ttl`.
     const answers: Array<{ addr: string; ttl: number }> = [];
     if (Array.isArray(d.answers)) {
@@ -349,7 +349,9 @@ export class MiningDetector implements Detector {
         if (addr && (type === undefined || type === 'A' || type === 'AAAA')) answers.push({ addr, ttl: num(r.ttl) ?? 0 });
       }
     }
-    for (const a of strList(d.addresses)) answers.push({ addr: a, ttl: num(d.ttl) ?? 0 });
+    if (answers.length === 0) for (const a of strList(d.addresses)) answers.push({ addr: a, ttl: num(d.ttl_min) ?? num(d.ttl) ?? 0 });
+    // A listed pool behind an innocent-looking name shows in the CNAME chain.
+    for (const cname of strList(d.cnames)) if (!match) match = this.addPool(ev, cname, 'dns', event.tsUs);
     for (const a of answers) {
       pushCapped(ev.dnsAnswers, a.addr, MAX_NAMES_PER_FLOW);
       if (match) {
@@ -538,7 +540,9 @@ export class MiningDetector implements Detector {
     const c = ev.conversation;
     const pool = ev.pools[0];
     const poolName = pool?.name ?? ev.learned?.name;
-    const stratumRecord = f.records.stratum;
+    // Mining over HTTP: the HTTP analyser nests the stratum object it built in its own record.
+    const nested = f.records.http?.stratum;
+    const stratumRecord = f.records.stratum ?? (nested && typeof nested === 'object' && !Array.isArray(nested) ? (nested as Record<string, unknown>) : undefined);
     if (stratumRecord || family === 'conversation') {
       const s: Record<string, unknown> = stratumRecord ? { ...stratumRecord } : {};
       if (!stratumRecord) {

@@ -39,14 +39,20 @@ function conversationSentence(ev: FlowEvidence): string {
     parts.push(`${src} received mining work from ${target}${c.isMidSession ? ' (the capture starts mid-session)' : ''}`);
   } else if (c.submits > 0) {
     parts.push(`${src} submitted mining shares to ${target}`);
+  } else if (ev.httpUserAgent && agent === ev.httpUserAgent) {
+    parts.push(`${src} sent HTTP requests to ${target} with the user agent ${agent} of miner software`);
   } else {
-    parts.push(`${src} ran miner software${as} against ${target}`);
+    parts.push(`${src} identified itself to ${target} as miner software ${agent ?? '(unnamed)'}`);
   }
   const algo = c.algorithms[0];
   if (c.jobs > 0 && (c.hasLogin || c.hasSubscribe || (c.dialect && HTTP_DIALECTS.has(c.dialect)))) {
     parts.push(`the pool sent ${c.jobs === 1 ? 'a job' : `${c.jobs} jobs`}${algo ? ` (algo ${algo})` : ''}`);
-  } else if (c.jobs === 0 && (c.hasLogin || c.hasSubscribe)) {
+  } else if (c.jobs === 0 && c.dialect && HTTP_DIALECTS.has(c.dialect)) {
+    parts.push('no work came back in the capture');
+  } else if (c.jobs === 0 && c.hasLogin) {
     parts.push('no job was seen, so the login is not proven');
+  } else if (c.jobs === 0 && c.hasSubscribe) {
+    parts.push('no job was seen');
   }
   if (c.submits > 0) {
     let s = `${plural(c.submits, 'share was', 'shares were')} submitted`;

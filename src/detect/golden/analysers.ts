@@ -1,12 +1,13 @@
-// The analysers the golden runs use, in priority order: stratum before generic JSON-RPC (which
-// steps aside for mining dialects). Kept beside the golden runner so the cases run the same set
-// the sensor runs; a protocol joins here when its analyser lands.
+// The analysers the golden runs use: the sensor's registry (src/engine/analysers.ts), so the cases
+// run what `minerwatch scan` runs, plus the cryptocurrency-node analyser when the registry does
+// not list it yet (node captures must give their informational notices).
 
+import { defaultAnalysers } from '../../engine/analysers.js';
 import type { Analyser } from '../../protocols/analyser.js';
 import { createCryptoNodeAnalyser } from '../../protocols/crypto-node/index.js';
-import { createJsonRpcAnalyser } from '../../protocols/jsonrpc/index.js';
-import { createStratumAnalyser } from '../../protocols/stratum/index.js';
 
 export function goldenAnalysers(): Analyser[] {
-  return [createStratumAnalyser(), createJsonRpcAnalyser(), createCryptoNodeAnalyser()];
+  const list = defaultAnalysers();
+  if (!list.some((a) => a.name === 'crypto_node')) list.push(createCryptoNodeAnalyser());
+  return list;
 }

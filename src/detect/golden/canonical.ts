@@ -18,6 +18,11 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
+function withoutSteps(stratum: Record<string, unknown>): Record<string, unknown> {
+  const { steps: _steps, ...rest } = stratum;
+  return rest;
+}
+
 /** The EVE line of an alert in canonical form. */
 export function canonicalAlertLine(alert: Alert): string {
   // toEve shares the evidence objects with the alert: copy what is changed.
@@ -27,10 +32,9 @@ export function canonicalAlertLine(alert: Alert): string {
   const { alert_id: _alertId, ...meta } = (alertObj.metadata ?? {}) as Record<string, unknown>;
   alertObj.metadata = meta;
   eve.alert = alertObj;
-  if (eve.stratum) {
-    const { steps: _steps, ...rest } = eve.stratum as Record<string, unknown>;
-    eve.stratum = rest;
-  }
+  if (eve.stratum) eve.stratum = withoutSteps(eve.stratum as Record<string, unknown>);
+  const http = eve.http as Record<string, unknown> | undefined;
+  if (http?.stratum && typeof http.stratum === 'object') eve.http = { ...http, stratum: withoutSteps(http.stratum as Record<string, unknown>) };
   return JSON.stringify(sortKeys(eve));
 }
 
