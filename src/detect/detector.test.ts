@@ -342,3 +342,16 @@ describe('alert ids', () => {
     expect(alertId('sensor', 'test', '601', '1:LQU9qZlK+B5F3KDmev6m5PMibrg=', RULES.JOB.sid, T0 + 1)).not.toBe(a.id);
   });
 });
+
+describe('TLS certificate names', () => {
+  it('match pool domains from the subject and subjectAltName, wildcards included', () => {
+    const { det, alerts } = harness();
+    const v = view('701', { serverPort: 9000, appProto: () => 'tls' });
+    det.onFact(v, fact('tls.client_hello', T0, { alpn: [] }));
+    det.onFact(v, fact('tls.certificate', T0 + 1, { subject_cn: 'example.net', san_dns: ['example.net', '*.supportxmr.com'], chain_length: 2 }, 1));
+    det.onFlowEnd(v, end(v, T0 + 10));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.alert.signature_id).toBe(RULES.POOL_SNI.sid);
+    expect(alerts[0]?.evidence.intel).toMatchObject({ pool_name: 'supportxmr.com', name_source: 'certificate' });
+  });
+});

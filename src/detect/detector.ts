@@ -370,7 +370,7 @@ export class MiningDetector implements Detector {
       this.addPool(ev, sni, 'sni', event.tsUs);
     }
     for (const a of strList(d.alpn)) pushCapped(ev.alpn, a, MAX_NAMES_PER_FLOW);
-    const certNames = [...strList(d.subject_alt_names), ...strList(d.san), ...strList(d.names), ...strList(d.subject_cn)];
+    const certNames = [...strList(d.san_dns), ...strList(d.subject_alt_names), ...strList(d.subject_cn)];
     for (const n of certNames) {
       const clean = n.replace(/^\*\./, '');
       if (pushCapped(ev.certNames, clean, MAX_NAMES_PER_FLOW)) this.addPool(ev, clean, 'certificate', event.tsUs);
