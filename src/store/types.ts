@@ -1,6 +1,7 @@
 // The store interface: one contract, two adapters (SQLite embedded default, PostgreSQL shared).
 // Every method is async so both adapters fit; the SQLite adapter answers synchronously inside.
-// Writes are idempotent: alerts are keyed by their content-derived id, flows by flow_id + source.
+// Writes are idempotent: alerts are keyed by their content-derived id, flows by flow_id + source +
+// start_us (a re-sent record has the same start; a reused flow id at another time is another flow).
 
 import type { Alert } from '../alerts/types.js';
 import type { FlowRecord } from '../flows/types.js';
@@ -137,7 +138,7 @@ export interface Store {
     patch: Partial<Pick<StoredAlert, 'status' | 'assignee' | 'verdict' | 'verdict_note' | 'first_look_us' | 'verdict_us'>>,
   ): Promise<boolean>;
 
-  /** Inserts flows (idempotent on flow_id + source); returns how many were new. */
+  /** Inserts flows (idempotent on flow_id + source + start_us); returns how many were new. */
   putFlows(flows: FlowRecord[]): Promise<number>;
   /** Flows with `ip` on either side (and `peer` on the other), overlapping [from, to]. */
   queryFlows(q: FlowQuery): Promise<FlowRecord[]>;

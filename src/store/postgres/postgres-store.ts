@@ -100,6 +100,10 @@ const FLOW_INSERT_SQL = `INSERT INTO flows (${FLOW_COLUMNS.join(', ')})
 
 /** SQLSTATE 23514: a row matched no partition (a day dropped by retention in another process). */
 const NO_PARTITION = '23514';
+/** SQLSTATE 40P01: two writers inserting the same keys in different orders; one is aborted and retries. */
+const DEADLOCK = '40P01';
+/** Attempts of one putFlows batch against the two transient failures above. */
+const FLOW_WRITE_ATTEMPTS = 3;
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -289,8 +293,9 @@ export class PostgresStore implements Store {
           return added;
         });
       } catch (err) {
-        if ((err as { code?: string }).code !== NO_PARTITION || attempt > 0) throw err;
-        this.knownDays.clear();
+        const code = (err as { code?: string }).code;
+        if ((code !== NO_PARTITION && code !== DEADLOCK) || attempt + 1 >= FLOW_WRITE_ATTEMPTS) throw err;
+        if (code === NO_PARTITION) this.knownDays.clear();
       }
     }
   }
