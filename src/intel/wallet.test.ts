@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { base58CheckDecode, base58Decode, classifyWallet, decodeSegwit, MAX_LOGIN_CHARS, parseLogin } from './wallet.js';
+import { keccak256 } from './keccak.js';
+import { base58CheckDecode, base58Decode, classifyWallet, cryptonoteBase58Decode, decodeSegwit, isEip55Checksummed, MAX_LOGIN_CHARS, parseLogin } from './wallet.js';
 
 // Public example addresses: the Bitcoin genesis coinbase address, the BIP 13/bitcoin wiki P2SH
 // example, BIP 173 and BIP 350 test vectors, the Monero general fund donation address and the
@@ -39,19 +40,77 @@ describe('Bitcoin addresses', () => {
   });
 });
 
+// CryptoNote base58 encoding (the inverse of the decoder), to build addresses for the other
+// Monero address kinds from known bytes; the mainnet address above is the external check.
+function cnEncode(bytes: Uint8Array): string {
+  const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  const sizes = [0, 2, 3, 5, 6, 7, 9, 10, 11];
+  let out = '';
+  for (let off = 0; off < bytes.length; off += 8) {
+    const block = bytes.subarray(off, off + 8);
+    let v = 0n;
+    for (const b of block) v = (v << 8n) | BigInt(b);
+    let s = '';
+    for (let i = 0; i < (sizes[block.length] ?? 0); i++) {
+      s = (alphabet[Number(v % 58n)] ?? '') + s;
+      v /= 58n;
+    }
+    out += s;
+  }
+  return out;
+}
+
+function moneroAddress(prefix: number, payloadBytes: number): string {
+  const body = new Uint8Array(1 + payloadBytes);
+  body[0] = prefix;
+  for (let i = 1; i < body.length; i++) body[i] = (i * 37 + 11) & 0xff;
+  const check = keccak256(body).subarray(0, 4);
+  const full = new Uint8Array(body.length + 4);
+  full.set(body);
+  full.set(check, body.length);
+  return cnEncode(full);
+}
+
 describe('Monero and Ethereum addresses', () => {
-  it('recognises standard, subaddress and integrated Monero shapes with the base58 alphabet', () => {
+  it('verifies the Monero network byte and Keccak-256 checksum of a real mainnet address', () => {
     expect(XMR.length).toBe(95);
-    expect(classifyWallet(XMR)).toEqual({ coin: 'monero', kind: 'standard', isChecksumVerified: false, network: 'mainnet' });
-    expect(classifyWallet(`8${XMR.slice(1)}`)?.kind).toBe('subaddress');
-    expect(classifyWallet(XMR + 'A'.repeat(11))?.kind).toBe('integrated');
-    expect(classifyWallet(`${XMR.slice(0, 94)}0`)).toBeUndefined(); // '0' outside the alphabet
-    expect(classifyWallet(XMR.slice(0, 94))).toBeUndefined();
-    expect(classifyWallet(`5${XMR.slice(1)}`)).toBeUndefined();
+    expect(classifyWallet(XMR)).toEqual({ coin: 'monero', kind: 'standard', isChecksumVerified: true, network: 'mainnet' });
+    expect(cryptonoteBase58Decode(XMR)?.length).toBe(69);
+    expect(cnEncode(cryptonoteBase58Decode(XMR) as Uint8Array)).toBe(XMR);
   });
 
-  it('recognises Ethereum accounts', () => {
-    expect(classifyWallet(ETH)?.coin).toBe('ethereum');
+  it('recognises subaddresses and integrated addresses by prefix and length', () => {
+    const sub = moneroAddress(42, 64);
+    const integrated = moneroAddress(19, 72);
+    expect(sub.length).toBe(95);
+    expect(sub[0]).toBe('8');
+    expect(integrated.length).toBe(106);
+    expect(integrated[0]).toBe('4');
+    expect(classifyWallet(sub)?.kind).toBe('subaddress');
+    expect(classifyWallet(integrated)?.kind).toBe('integrated');
+    expect(classifyWallet(moneroAddress(53, 64))).toMatchObject({ kind: 'standard', network: 'testnet' });
+    // An integrated prefix with a standard length (or the reverse) is not an address.
+    expect(classifyWallet(moneroAddress(19, 64))).toBeUndefined();
+  });
+
+  it('rejects Monero look-alikes: one changed character, a bad alphabet, a wrong length', () => {
+    const flipped = `${XMR.slice(0, 50)}${XMR[50] === 'a' ? 'b' : 'a'}${XMR.slice(51)}`;
+    expect(classifyWallet(flipped)).toBeUndefined();
+    expect(classifyWallet(`${XMR.slice(0, 94)}0`)).toBeUndefined(); // '0' outside the alphabet
+    expect(classifyWallet(XMR.slice(0, 94))).toBeUndefined();
+    expect(classifyWallet(`8${XMR.slice(1)}`)).toBeUndefined();
+    expect(classifyWallet('4'.repeat(95))).toBeUndefined();
+  });
+
+  it('verifies the EIP-55 checksum of mixed-case Ethereum addresses', () => {
+    // EIP-55 specification examples.
+    for (const a of ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB', '0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb']) {
+      expect(isEip55Checksummed(a), a).toBe(true);
+      expect(classifyWallet(a)).toEqual({ coin: 'ethereum', kind: 'account', isChecksumVerified: true, network: 'mainnet' });
+    }
+    expect(classifyWallet(ETH)?.isChecksumVerified).toBe(true);
+    expect(classifyWallet('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD')).toBeUndefined(); // one letter's case changed
+    expect(classifyWallet(ETH.toLowerCase())).toMatchObject({ coin: 'ethereum', isChecksumVerified: false });
     expect(classifyWallet('0x' + 'g'.repeat(40))).toBeUndefined();
     expect(classifyWallet('0x1234')).toBeUndefined();
   });

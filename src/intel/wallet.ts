@@ -1,10 +1,12 @@
-// Wallet address formats seen in mining logins: Monero (CryptoNote base58, standard, subaddress
-// and integrated), Bitcoin (base58check P2PKH/P2SH with its double-SHA-256 checksum, and
-// bech32/bech32m segwit addresses with their BCH checksum, BIP 173 and BIP 350) and Ethereum
-// (0x + 40 hex digits). Logins usually carry more than the address: `WALLET.worker`,
+// Wallet address formats seen in mining logins, each with its checksum verified: Monero
+// (CryptoNote block base58, standard, subaddress and integrated, network byte and Keccak-256
+// checksum), Bitcoin (base58check P2PKH/P2SH with its double-SHA-256 checksum, and bech32/bech32m
+// segwit addresses with their BCH checksum, BIP 173 and BIP 350) and Ethereum (0x + 40 hex
+// digits, with the EIP-55 mixed-case checksum when the case is mixed). Logins usually carry more than the address: `WALLET.worker`,
 // `WALLET+difficulty`, `WALLET/worker`; `parseLogin` splits them.
 
 import { createHash } from 'node:crypto';
+import { keccak256 } from './keccak.js';
 
 export type WalletCoin = 'monero' | 'bitcoin' | 'ethereum';
 
@@ -59,6 +61,76 @@ export function base58CheckDecode(text: string): { version: number; payload: Uin
   const check = sha256(sha256(body));
   for (let i = 0; i < 4; i++) if (check[i] !== raw[body.length + i]) return undefined;
   return { version: body[0] ?? 0, payload: body.subarray(1) };
+}
+
+// CryptoNote base58 (Monero `src/common/base58.cpp`): 8-byte blocks encoded as 11 characters,
+// the last partial block with the length this table gives, so no leading-zero ambiguity.
+const CN_ENCODED_BLOCK_SIZES = [0, 2, 3, 5, 6, 7, 9, 10, 11];
+const CN_FULL_BLOCK_CHARS = 11;
+
+/** Decodes CryptoNote block base58; undefined for bad characters, lengths or block overflow. */
+export function cryptonoteBase58Decode(text: string): Uint8Array | undefined {
+  if (!isBase58(text)) return undefined;
+  const full = Math.floor(text.length / CN_FULL_BLOCK_CHARS);
+  const lastChars = text.length % CN_FULL_BLOCK_CHARS;
+  const lastBytes = CN_ENCODED_BLOCK_SIZES.indexOf(lastChars);
+  if (lastBytes < 0) return undefined;
+  const out = new Uint8Array(full * 8 + lastBytes);
+  for (let blk = 0; blk <= full; blk++) {
+    const chars = blk < full ? CN_FULL_BLOCK_CHARS : lastChars;
+    const bytes = blk < full ? 8 : lastBytes;
+    if (chars === 0) continue;
+    let value = 0n;
+    for (let i = 0; i < chars; i++) value = value * 58n + BigInt(BASE58_INDEX[text.charCodeAt(blk * CN_FULL_BLOCK_CHARS + i)] ?? 0);
+    if (value >> BigInt(bytes * 8) !== 0n) return undefined;
+    for (let i = bytes - 1; i >= 0; i--) {
+      out[blk * 8 + i] = Number(value & 0xffn);
+      value >>= 8n;
+    }
+  }
+  return out;
+}
+
+/** Monero network prefixes (`cryptonote_config.h`), each a one-byte varint. */
+const MONERO_PREFIXES: ReadonlyMap<number, { kind: string; network: 'mainnet' | 'testnet' }> = new Map([
+  [18, { kind: 'standard', network: 'mainnet' }],
+  [19, { kind: 'integrated', network: 'mainnet' }],
+  [42, { kind: 'subaddress', network: 'mainnet' }],
+  [53, { kind: 'standard', network: 'testnet' }],
+  [54, { kind: 'integrated', network: 'testnet' }],
+  [63, { kind: 'subaddress', network: 'testnet' }],
+  [24, { kind: 'standard', network: 'testnet' }], // stagenet
+  [25, { kind: 'integrated', network: 'testnet' }],
+  [36, { kind: 'subaddress', network: 'testnet' }],
+]);
+
+/** A Monero address whose network byte, length and Keccak-256 checksum all hold. */
+function classifyMonero(text: string): WalletInfo | undefined {
+  const raw = cryptonoteBase58Decode(text);
+  if (!raw || (raw.length !== 69 && raw.length !== 77)) return undefined;
+  const prefix = MONERO_PREFIXES.get(raw[0] ?? 0);
+  if (!prefix || (prefix.kind === 'integrated') !== (raw.length === 77)) return undefined;
+  const body = raw.subarray(0, raw.length - 4);
+  const check = keccak256(body);
+  for (let i = 0; i < 4; i++) if (check[i] !== raw[body.length + i]) return undefined;
+  return { coin: 'monero', kind: prefix.kind, isChecksumVerified: true, network: prefix.network };
+}
+
+/**
+ * EIP-55 mixed-case checksum: a letter is upper case exactly when the matching nibble of
+ * Keccak-256(lower-case hex) is 8 or more. All-lower or all-upper addresses carry no checksum.
+ */
+export function isEip55Checksummed(address: string): boolean | undefined {
+  const hexPart = address.slice(2);
+  if (hexPart === hexPart.toLowerCase() || hexPart === hexPart.toUpperCase()) return undefined;
+  const hash = keccak256(new TextEncoder().encode(hexPart.toLowerCase()));
+  for (let i = 0; i < 40; i++) {
+    const ch = hexPart[i] ?? '';
+    if (!/[a-fA-F]/.test(ch)) continue;
+    const nibble = ((hash[i >> 1] ?? 0) >> (i % 2 === 0 ? 4 : 0)) & 0xf;
+    if ((nibble >= 8) !== (ch === ch.toUpperCase())) return false;
+  }
+  return true;
 }
 
 // BIP 173 / BIP 350 bech32 checksum.
@@ -130,18 +202,14 @@ export function decodeSegwit(text: string): { hrp: string; version: number; prog
 export function classifyWallet(text: string): WalletInfo | undefined {
   const t = text.trim();
   if (t.length === 0 || t.length > 120) return undefined;
-  // Monero: CryptoNote block base58. Standard addresses are 95 characters and start with 4,
-  // subaddresses 95 starting with 8, integrated addresses 106 starting with 4 (mainnet prefixes
-  // 18, 42 and 19 encode to those first characters). Testnet: 9/A and B.
-  if ((t.length === 95 || t.length === 106) && isBase58(t)) {
-    const c = t[0];
-    if (t.length === 95 && c === '4') return { coin: 'monero', kind: 'standard', isChecksumVerified: false, network: 'mainnet' };
-    if (t.length === 95 && c === '8') return { coin: 'monero', kind: 'subaddress', isChecksumVerified: false, network: 'mainnet' };
-    if (t.length === 106 && c === '4') return { coin: 'monero', kind: 'integrated', isChecksumVerified: false, network: 'mainnet' };
-    if (t.length === 95 && (c === '9' || c === 'A')) return { coin: 'monero', kind: 'standard', isChecksumVerified: false, network: 'testnet' };
-    if (t.length === 95 && c === 'B') return { coin: 'monero', kind: 'subaddress', isChecksumVerified: false, network: 'testnet' };
+  // Monero: CryptoNote block base58, 95 characters (standard `4...`, subaddress `8...`) or 106
+  // (integrated `4...`), with the network byte and the Keccak-256 checksum verified.
+  if ((t.length === 95 || t.length === 106) && isBase58(t)) return classifyMonero(t);
+  if (/^0x[0-9a-fA-F]{40}$/.test(t)) {
+    const eip55 = isEip55Checksummed(t);
+    if (eip55 === false) return undefined;
+    return { coin: 'ethereum', kind: 'account', isChecksumVerified: eip55 === true, network: 'mainnet' };
   }
-  if (/^0x[0-9a-fA-F]{40}$/.test(t)) return { coin: 'ethereum', kind: 'account', isChecksumVerified: false, network: 'mainnet' };
   const lower = t.toLowerCase();
   if (lower.startsWith('bc1') || lower.startsWith('tb1')) {
     const sw = decodeSegwit(t);
