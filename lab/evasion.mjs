@@ -4,7 +4,8 @@
 // reordered, overlapping retransmissions of the same data, IPv4 fragments, IPv4 translated to
 // IPv6, and 802.1Q / QinQ (802.1ad) tags. Reads and writes classic pcap (Ethernet link type) and
 // recomputes IPv4 header, TCP and UDP checksums (RFC 791, RFC 793, RFC 768, RFC 8200 section 8.1).
-// Usage: node lab/evasion.mjs --in IN.pcap --out OUT.pcap --op seg1|reorder|overlap|ipfrag|ipv6|vlan|qinq[,...]
+// Usage: node lab/evasion.mjs --in IN.pcap --out OUT.pcap [--frames N] --op seg1|reorder|overlap|ipfrag|ipv6|vlan|qinq[,...]
+// (--frames N keeps only the first N frames, so 1-byte segmentation stays a small fixture.)
 
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -305,13 +306,14 @@ function main() {
   const input = get('--in');
   const output = get('--out');
   const ops = get('--op').split(',').filter(Boolean);
-  if (!input || !output || ops.length === 0) {
-    console.error('usage: node lab/evasion.mjs --in IN.pcap --out OUT.pcap --op seg1|reorder|overlap|ipfrag|ipv6|vlan|qinq[,...]');
+  const frames = get('--frames') === '' ? Infinity : Number(get('--frames'));
+  if (!input || !output || !(frames > 0)) {
+    console.error('usage: node lab/evasion.mjs --in IN.pcap --out OUT.pcap [--frames N] --op seg1|reorder|overlap|ipfrag|ipv6|vlan|qinq[,...]');
     process.exit(2);
   }
   const { linkType, packets } = readPcap(fs.readFileSync(input));
   if (linkType !== 1) throw new Error(`link type ${linkType} is not Ethernet`);
-  let out = normalise(packets);
+  let out = normalise(packets.slice(0, frames));
   for (const op of ops) {
     const fn = operations[op];
     if (!fn) throw new Error(`unknown operation ${op}`);

@@ -35,7 +35,7 @@ beforeAll(async () => {
   ].join('\n');
   ({ accepted } = await startMiner({ seconds: 40, untilShares: 2 }));
   await teardown();
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await teardown();

@@ -4,11 +4,20 @@
 //   const [cmd, args] = inClientNamespace('node', ['bin/minerwatch', 'scan', '--interface', LAB.clientIf]);
 // Needs root (network namespaces). See docs/lab.md.
 import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const LIVE_SH = fileURLToPath(new URL('../../lab/live.sh', import.meta.url));
 /** Longest a lab command may take before it is treated as hung, in milliseconds. */
 const LAB_COMMAND_TIMEOUT_MS = 90_000;
+/**
+ * The namespaces have fixed names, so test files that use the lab (run in parallel by vitest)
+ * take turns: setup() holds this lock directory until teardown().
+ */
+const LOCK_DIR = '/tmp/mwlab-live.lock';
+/** Longest setup() waits for another test file's lab, in milliseconds. */
+const LOCK_WAIT_MS = 120_000;
+const LOCK_POLL_MS = 250;
 
 /** Fixed names and addresses of the lab (lab/netns.sh). */
 export const LAB = {
@@ -51,9 +60,60 @@ function live(args: string[]): Promise<string> {
   });
 }
 
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function lock(): Promise<void> {
+  const deadline = performance.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(`${LOCK_DIR}/pid`, String(process.pid));
+      return;
+    } catch {
+      const holder = lockHolder();
+      // A holder that died without teardown() leaves a stale lock: take it over.
+      if (holder > 0 && !isAlive(holder)) rmSync(LOCK_DIR, { recursive: true, force: true });
+      else if (performance.now() > deadline) throw new Error(`the lab is held by process ${holder}`);
+      else await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    }
+  }
+}
+
+/** Process id holding the lab, or 0. */
+function lockHolder(): number {
+  try {
+    return Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function unlock(): void {
+  try {
+    if (Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8')) === process.pid) rmSync(LOCK_DIR, { recursive: true, force: true });
+  } catch {
+    // Not held by this process: nothing to release.
+  }
+}
+
 /** Builds the namespaces and starts the resolver and the scripted pool (and the capture). */
 export async function setup(opts: SetupOptions = {}): Promise<void> {
-  await live(['up', ...(opts.capture ? ['--capture', opts.capture] : [])]);
+  await lock();
+  try {
+    await live(['up', ...(opts.capture ? ['--capture', opts.capture] : [])]);
+  } catch (err) {
+    await live(['stop']).catch(() => undefined);
+    unlock();
+    throw err;
+  }
 }
 
 /** Runs XMRig (one thread, nice 19) in the client namespace until it exits; setup() first. */
@@ -65,7 +125,13 @@ export async function startMiner(opts: MinerOptions = {}): Promise<MinerResult> 
 
 /** Stops the miner, the capture and the servers, and removes the namespaces. Idempotent. */
 export async function teardown(): Promise<void> {
-  await live(['stop']);
+  // Another test file's lab is none of this caller's business.
+  if (lockHolder() !== process.pid && isAlive(lockHolder())) return;
+  try {
+    await live(['stop']);
+  } finally {
+    unlock();
+  }
 }
 
 /** The command line that runs `command` inside the client namespace. */
