@@ -170,7 +170,7 @@ describe('names, learned addresses and browser mining', () => {
     det.onFlowEnd(dnsFlow, end(dnsFlow, T0 + 1000, { proto: 'UDP' }));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.alert.signature_id).toBe(RULES.POOL_DNS.sid);
-    expect(alerts[0]?.explanation).toBe('10.1.2.3 looked up la01.supportxmr.com (listed as supportxmr.com), a listed mining pool, which resolved to 198.51.100.9.');
+    expect(alerts[0]?.explanation).toBe('10.1.2.3 looked up la01.supportxmr.com (listed as supportxmr.com), a listed mining pool; the answers named 198.51.100.9.');
     expect(alerts[0]?.evidence.intel).toMatchObject({ pool_domain: 'supportxmr.com', pool_kind: 'pool', batch_date: '2026-11-27' });
     expect(counts.learned_from_dns).toBe(1);
 
@@ -353,5 +353,30 @@ describe('TLS certificate names', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.alert.signature_id).toBe(RULES.POOL_SNI.sid);
     expect(alerts[0]?.evidence.intel).toMatchObject({ pool_name: 'supportxmr.com', name_source: 'certificate' });
+  });
+});
+
+describe('browser-mining names and learned addresses', () => {
+  it('raises one browser alert for TLS to an address learned for a browser-mining name', () => {
+    const { det, alerts } = harness();
+    const dns = view('801', { transport: 'udp', serverIp: '192.0.2.53', serverPort: 53, appProto: () => 'dns' });
+    det.onFact(dns, fact('dns.answer', T0, { rrname: 'authedmine.com', query: 'authedmine.com', addresses: ['203.0.113.10'], cnames: [], ttl_min: 60, answers: [{ rrname: 'authedmine.com', rrtype: 'A', ttl: 60, rdata: '203.0.113.10' }] }, 1));
+    det.onFact(dns, fact('dns.answer', T0 + 1, { rrname: 'pool.minexmr.com', query: 'pool.minexmr.com', addresses: [], cnames: [], answers: [] }, 1));
+    det.onFlowEnd(dns, end(dns, T0 + 2, { proto: 'UDP' }));
+    // One DNS flow, two families: the pool name and the browser-mining name, each explained alone.
+    expect(alerts.map((a) => a.alert.signature_id)).toEqual([RULES.POOL_DNS.sid, RULES.BROWSER.sid]);
+    expect(alerts[0]?.explanation).toBe('10.1.2.3 looked up pool.minexmr.com (listed as minexmr.com), a listed mining pool.');
+    expect(alerts[1]?.explanation).toBe('10.1.2.3 looked up authedmine.com, an in-browser mining service; the answers named 203.0.113.10.');
+
+    const tls = view('802', { serverIp: '203.0.113.10', serverPort: 443, appProto: () => 'tls' });
+    det.onFact(tls, fact('tls.client_hello', T0 + 10, { sni: 'authedmine.com', alpn: ['http/1.1'] }));
+    det.onFlowEnd(tls, end(tls, T0 + 20));
+    expect(alerts).toHaveLength(3);
+    expect(alerts[2]?.alert.signature_id).toBe(RULES.BROWSER.sid);
+    expect(alerts[2]?.rules).toEqual(['MW-BROWSER-MINING']);
+
+    const bare = view('803', { serverIp: '203.0.113.10', serverPort: 443, appProto: () => undefined });
+    det.onFlowEnd(bare, end(bare, T0 + 30));
+    expect(alerts[3]?.explanation).toBe('10.1.2.3 connected to 203.0.113.10:443, an address it had resolved for authedmine.com, an in-browser mining service.');
   });
 });

@@ -200,6 +200,7 @@ export class MiningDetector implements Detector {
       pools: [],
       dnsNames: [],
       dnsAnswers: [],
+      dnsAnswersByName: new Map(),
       certNames: [],
       alpn: [],
       hasTls: false,
@@ -352,10 +353,17 @@ export class MiningDetector implements Detector {
     if (answers.length === 0) for (const a of strList(d.addresses)) answers.push({ addr: a, ttl: num(d.ttl_min) ?? num(d.ttl) ?? 0 });
     // A listed pool behind an innocent-looking name shows in the CNAME chain.
     for (const cname of strList(d.cnames)) if (!match) match = this.addPool(ev, cname, 'dns', event.tsUs);
+    const qname = name.toLowerCase().replace(/\.$/, '');
+    let own = ev.dnsAnswersByName.get(qname);
+    if (!own && ev.dnsAnswersByName.size < MAX_NAMES_PER_FLOW) {
+      own = [];
+      ev.dnsAnswersByName.set(qname, own);
+    }
     for (const a of answers) {
       pushCapped(ev.dnsAnswers, a.addr, MAX_NAMES_PER_FLOW);
+      if (own) pushCapped(own, a.addr, MAX_NAMES_PER_FLOW);
       if (match) {
-        this.intel.learned.learn(ev.flow.clientIp, a.addr, name.toLowerCase().replace(/\.$/, ''), a.ttl, event.tsUs);
+        this.intel.learned.learn(ev.flow.clientIp, a.addr, qname, a.ttl, event.tsUs);
         this.ctx.count('learned_from_dns');
       }
     }
@@ -424,7 +432,14 @@ export class MiningDetector implements Detector {
     const l = this.intel.learned.lookup(ev.flow.clientIp, ev.flow.serverIp, tsUs);
     if (!l) return;
     ev.learned = l;
-    this.fire(ev, 'POOL_LEARNED_ADDRESS', tsUs);
+    // An address learned for an in-browser mining service is browser evidence, not a pool's.
+    const match = this.intel.matchPoolName(l.name);
+    if (match?.kind === 'browser') {
+      if (!ev.pools.some((p) => p.name === l.name) && ev.pools.length < MAX_NAMES_PER_FLOW) ev.pools.push({ name: l.name, source: 'learned', match });
+      this.fire(ev, 'BROWSER', tsUs);
+    } else {
+      this.fire(ev, 'POOL_LEARNED_ADDRESS', tsUs);
+    }
   }
 
   private checkTlsMiningPort(ev: FlowEvidence, end: FlowEnd): void {
@@ -538,7 +553,7 @@ export class MiningDetector implements Detector {
     const f = ev.flow;
     const evidence: Record<string, unknown> = {};
     const c = ev.conversation;
-    const pool = ev.pools[0];
+    const pool = family === 'browser' ? ev.pools.find((p) => p.match.kind === 'browser') : (ev.pools.find((p) => p.match.kind !== 'browser') ?? ev.pools[0]);
     const poolName = pool?.name ?? ev.learned?.name;
     // Mining over HTTP: the HTTP analyser nests the stratum object it built in its own record.
     const nested = f.records.http?.stratum;
@@ -554,7 +569,7 @@ export class MiningDetector implements Detector {
       }
       if (s.pool_host === undefined && poolName) {
         s.pool_host = poolName;
-        s.pool_host_source = pool ? (pool.source === 'certificate' ? 'sni' : pool.source === 'http-host' ? 'http-host' : pool.source === 'learned' ? 'dns' : pool.source) : 'dns';
+        s.pool_host_source = pool ? (pool.source === 'certificate' ? 'sni' : pool.source === 'learned' ? 'dns' : pool.source) : 'dns';
       }
       evidence.stratum = s;
     }

@@ -68,6 +68,8 @@ export interface FlowEvidence {
   /** Names seen on the flow whether listed or not (for allow lists and the explanation). */
   dnsNames: string[];
   dnsAnswers: string[];
+  /** Addresses answered for each queried name (the explanation cites a name's own answers). */
+  dnsAnswersByName: Map<string, string[]>;
   sni?: string;
   certNames: string[];
   alpn: string[];

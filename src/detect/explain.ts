@@ -13,7 +13,7 @@ function plural(n: number, one: string, many: string): string {
 }
 
 export function poolTarget(ev: FlowEvidence): string {
-  const pool = ev.pools[0];
+  const pool = ev.pools.find((p) => p.match.kind !== 'browser') ?? ev.pools[0];
   const port = ev.flow.serverPort;
   if (pool) return `${pool.name}:${port} (${ev.flow.serverIp})`;
   if (ev.learned) return `${ev.learned.name}:${port} (${ev.flow.serverIp})`;
@@ -68,13 +68,23 @@ function conversationSentence(ev: FlowEvidence): string {
 
 function nameSentence(ev: FlowEvidence, isBrowser: boolean): string {
   const src = ev.flow.clientIp;
-  const pool = ev.pools[0];
+  // The name this family is about: a browser-mining name for `browser`, a pool name otherwise.
+  const ofKind = ev.pools.filter((p) => (p.match.kind === 'browser') === isBrowser);
+  const pool = ofKind[0];
   const what = isBrowser ? 'an in-browser mining service' : 'a listed mining pool';
+  const others = ofKind.length > 1 ? ` (and ${ofKind.length - 1} more listed name${ofKind.length > 2 ? 's' : ''})` : '';
+  if (pool && pool.source === 'learned' && ev.learned) {
+    const who = ev.learned.scope === 'client' ? 'it had resolved' : `${ev.learned.learnedFrom} had resolved`;
+    return `${src} connected to ${ev.flow.serverIp}:${ev.flow.serverPort}, an address ${who} for ${pool.name}, ${what}.`;
+  }
   if (pool) {
     const listed = pool.match.domain === pool.name ? '' : ` (listed as ${pool.match.domain})`;
     switch (pool.source) {
       case 'dns':
-        return `${src} looked up ${pool.name}${listed}, ${what}${ev.dnsAnswers.length > 0 ? `, which resolved to ${ev.dnsAnswers.slice(0, 3).join(', ')}` : ''}.`;
+      {
+        const own = ev.dnsAnswersByName.get(pool.name) ?? [];
+        return `${src} looked up ${pool.name}${listed}, ${what}${others}${own.length > 0 ? `; the answers named ${own.slice(0, 3).join(', ')}${own.length > 3 ? ' and more' : ''}` : ''}.`;
+      }
       case 'sni':
       case 'certificate':
         return `${src} opened TLS to ${pool.name}${listed}, ${what}, at ${ev.flow.serverIp}:${ev.flow.serverPort}.`;
