@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openStore, PostgresStore } from '../../src/store/index.js';
 import { storeContract } from './contract.js';
-import { makeFlow, T0 } from './records.js';
+import { makeAlert, makeFlow, T0 } from './records.js';
 import { DAY_US } from '../../src/store/common.js';
 
 export const TEST_PG_URL = process.env.MINERWATCH_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -45,6 +45,28 @@ describe('PostgreSQL store with several writers', () => {
       const first = stores[0] as PostgresStore;
       await first.dropSchema();
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
+
+describe('PostgreSQL store statement chunks', () => {
+  it('splits alert and flow batches larger than one statement takes, idempotently', async () => {
+    const schema = `mw_test_${randomBytes(6).toString('hex')}`;
+    const store = (await openStore(TEST_PG_URL, { schema })) as PostgresStore;
+    try {
+      // ALERT_INSERT_CHUNK is 1000 alerts per INSERT, FLOW_INSERT_CHUNK 10000 flows per statement.
+      const alerts = Array.from({ length: 2500 }, (_, i) => makeAlert(i));
+      expect(await store.putAlerts(alerts, T0)).toBe(2500);
+      expect(await store.putAlerts(alerts, T0)).toBe(0);
+      expect(await store.countAlerts({})).toBe(2500);
+      const flows = Array.from({ length: 12_000 }, (_, i) => makeFlow(i));
+      expect(await store.putFlows(flows)).toBe(12_000);
+      expect(await store.putFlows(flows.slice(9_000))).toBe(0);
+      const got = await store.queryFlows({ ip: '198.51.100.7', from_us: 0, to_us: T0 + 100 * DAY_US, limit: 20_000 });
+      expect(got.length).toBe(12_000);
+    } finally {
+      await store.dropSchema();
+      await store.close();
     }
   });
 });
