@@ -49,6 +49,10 @@ describe('minerwatch collect / flows', () => {
     expect(await main(['node', 'minerwatch', 'flows', 'import', ZEEK, '--format', 'zeek-conn', '--db', db], imp)).toBe(0);
     expect(JSON.parse(imp.out())).toMatchObject({ records: 4, bad: 2 });
     expect(imp.err()).toContain(`${ZEEK}:12 field_count_mismatch`);
+    // --db after `import` went to this store, not to a default file.
+    const zeek = io();
+    expect(await main(['node', 'minerwatch', 'flows', '--ip', '192.110.160.114', '--from', '1536684000', '--to', '1536684300', '--db', db, '--json'], zeek)).toBe(0);
+    expect((JSON.parse(zeek.out()) as FlowAnalysis).flows).toBe(2);
 
     const { stdout } = await run('capinfos', ['-a', '-e', '-S', '-T', '-r', pcap]);
     const [, first, last] = (stdout.trim().split('\n').pop() ?? '').split('\t').map(Number);

@@ -20,7 +20,7 @@ interface FlowsOpts {
   since?: string;
   from?: string;
   to?: string;
-  db: string;
+  db?: string;
   json?: boolean;
   detect?: boolean;
   pool: string[];
@@ -28,7 +28,7 @@ interface FlowsOpts {
 
 interface ImportOpts {
   format: string;
-  db: string;
+  db?: string;
   tzOffset?: string;
   json?: boolean;
 }
@@ -67,7 +67,7 @@ export function registerFlows(program: Command, io: CliIo): void {
     .option('--since <duration>', 'window ending now: 24h, 30m, 7d (default 24h)')
     .option('--from <time>', 'window start: ISO 8601 or epoch seconds')
     .option('--to <time>', 'window end: ISO 8601 or epoch seconds')
-    .option('--db <spec>', 'store: SQLite file path or postgres:// URL', DEFAULT_DB)
+    .option('--db <spec>', `store: SQLite file path or postgres:// URL (default ${DEFAULT_DB})`)
     .option('--json', 'JSON output even on a terminal')
     .option('--detect', 'also score each pair as a miner talking to its pool (flow-only evidence)')
     .option('--pool <address[=name]>', 'a known pool address for --detect (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -79,11 +79,15 @@ export function registerFlows(program: Command, io: CliIo): void {
     .description('Import flow files: Zeek conn.log, Suricata EVE flow, nfdump CSV, PAN-OS TRAFFIC CSV')
     .argument('<files...>', 'files to import')
     .requiredOption('--format <format>', `one of ${IMPORT_FORMATS.join(', ')}`)
-    .option('--db <spec>', 'store: SQLite file path or postgres:// URL', DEFAULT_DB)
+    .option('--db <spec>', `store: SQLite file path or postgres:// URL (default ${DEFAULT_DB})`)
     .option('--tz-offset <minutes>', 'offset of local-time columns (nfdump, PAN-OS) from UTC, minutes east', '0')
     .option('--json', 'JSON summary even on a terminal')
     .action(async (files: string[], opts: ImportOpts) => {
-      io.exitCode = await runImport(files, opts, io);
+      // Commander lets the parent `flows` take --db/--json written after `import`: read both.
+      const parent = flows.opts<FlowsOpts>();
+      const db = opts.db ?? parent.db;
+      const json = opts.json ?? parent.json;
+      io.exitCode = await runImport(files, { ...opts, ...(db !== undefined ? { db } : {}), ...(json !== undefined ? { json } : {}) }, io);
     });
 }
 
@@ -114,7 +118,7 @@ async function runFlows(opts: FlowsOpts, io: CliIo): Promise<number> {
     if (!addr || !parseIp(addr)) throw new UsageError(`--pool: not an address: "${p}"`);
     pools.set(addr, name || 'given with --pool');
   }
-  const store = await open(opts.db);
+  const store = await open(opts.db ?? DEFAULT_DB);
   try {
     const analysis = await analyseFlows(store, { ip: opts.ip, ...(opts.peer ? { peer: opts.peer } : {}), fromUs, toUs });
     const intel: PoolIntel = { isPoolAddress: (ip) => pools.get(ip), isMiningPort: isKnownPoolPort };
@@ -144,7 +148,7 @@ async function runImport(files: string[], opts: ImportOpts, io: CliIo): Promise<
   }
   const tz = Number(opts.tzOffset ?? '0');
   if (!Number.isInteger(tz)) throw new UsageError(`--tz-offset: expected minutes, got "${opts.tzOffset ?? ''}"`);
-  const store = await open(opts.db);
+  const store = await open(opts.db ?? DEFAULT_DB);
   try {
     let res;
     try {
