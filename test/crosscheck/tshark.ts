@@ -2,10 +2,10 @@
 // statistics (`-z conv,tcp -z conv,udp`) and an exact per-frame field dump, plus the same
 // figures computed from our own reader and decoder.
 
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCapture } from '../../src/capture/index.js';
+import { CaptureFormatError, readCapture, type CaptureSummary } from '../../src/capture/index.js';
 import { AnomalyCounter, PacketDecoder, newDecodedPacket } from '../../src/decode/index.js';
 import { formatIp } from '../../src/util/ip.js';
 
@@ -61,8 +61,12 @@ export function findCaptures(dir: string): string[] {
   return out;
 }
 
+/** tshark's standard output; a damaged capture makes it exit non-zero after printing what it read. */
 function tshark(args: string[]): string {
-  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) throw r.error;
+  if (r.status !== 0 && !/cut short|appears to be damaged|corrupt/i.test(r.stderr)) throw new Error(`tshark ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** A byte figure as tshark prints it: exact ("1234 bytes") or abbreviated ("134 kB"). */
@@ -150,10 +154,67 @@ export function tsharkFigures(file: string): TsharkFigures {
   return { packets, exact, rows: parseConv(lines.slice(i).join('\n')) };
 }
 
+export interface TsharkReference {
+  packets: number;
+  /** Per 5-tuple, the conversation table's figures made exact. */
+  conv: Map<string, Conv>;
+  /** Where the per-frame dump and the table disagree (must be empty for the reference to hold). */
+  problems: string[];
+}
+
+/**
+ * The conversation table with exact byte counts. Frames come from the table (summed over rows
+ * of the same 5-tuple: tshark may list one per TCP stream). Bytes come from the table when it
+ * prints them exactly; when it abbreviates them, from the per-frame dump, provided the dump has
+ * the same frame count for that direction and its byte count prints as the table's. The dump
+ * alone is not the reference: it also lists frames whose transport header tshark found
+ * malformed (UDP length under 8, TCP data offset under 20 bytes), which the table leaves out.
+ */
+export function tsharkReference(file: string): TsharkReference {
+  const fig = tsharkFigures(file);
+  const conv = new Map<string, Conv>();
+  const problems: string[] = [];
+  const exactBytes = new Map<string, { ab: boolean; ba: boolean }>();
+  const printed = new Map<string, { ab: PrintedBytes; ba: PrintedBytes; rows: number }>();
+  for (const r of fig.rows) {
+    const ab = r.swapped ? r.bytesBA : r.bytesAB;
+    const ba = r.swapped ? r.bytesAB : r.bytesBA;
+    add(conv, r.key, false, r.swapped ? r.framesBA : r.framesAB, ab.value, r.swapped ? r.framesAB : r.framesBA, ba.value);
+    const e = exactBytes.get(r.key) ?? { ab: true, ba: true };
+    e.ab &&= ab.unit === 'bytes';
+    e.ba &&= ba.unit === 'bytes';
+    exactBytes.set(r.key, e);
+    const p = printed.get(r.key);
+    printed.set(r.key, { ab, ba, rows: (p?.rows ?? 0) + 1 });
+  }
+  for (const [key, c] of conv) {
+    const e = exactBytes.get(key) as { ab: boolean; ba: boolean };
+    const d = fig.exact.get(key);
+    const p = printed.get(key) as { ab: PrintedBytes; ba: PrintedBytes; rows: number };
+    if (!e.ab) {
+      if (!d || d.framesAB !== c.framesAB) problems.push(`${key}: dump has ${d?.framesAB} frames A->B, table ${c.framesAB}`);
+      else {
+        c.bytesAB = d.bytesAB;
+        if (p.rows === 1 && JSON.stringify(abbreviate(d.bytesAB)) !== JSON.stringify(p.ab)) problems.push(`${key}: ${d.bytesAB} bytes A->B printed as ${p.ab.value} ${p.ab.unit}`);
+      }
+    }
+    if (!e.ba) {
+      if (!d || d.framesBA !== c.framesBA) problems.push(`${key}: dump has ${d?.framesBA} frames B->A, table ${c.framesBA}`);
+      else {
+        c.bytesBA = d.bytesBA;
+        if (p.rows === 1 && JSON.stringify(abbreviate(d.bytesBA)) !== JSON.stringify(p.ba)) problems.push(`${key}: ${d.bytesBA} bytes B->A printed as ${p.ba.value} ${p.ba.unit}`);
+      }
+    }
+  }
+  return { packets: fig.packets, conv, problems };
+}
+
 export interface OurFigures {
   packets: number;
   conv: Map<string, Conv>;
   anomalies: Record<string, number>;
+  /** Set when the capture is damaged: the figures are those of the packets before the damage. */
+  error?: CaptureFormatError;
 }
 
 /** Reads and decodes `file` and aggregates TCP/UDP packets by 5-tuple, per direction. */
@@ -162,13 +223,22 @@ export async function ourConv(file: string): Promise<OurFigures> {
   const decoder = new PacketDecoder(anomalies);
   const out = newDecodedPacket();
   const conv = new Map<string, Conv>();
-  const summary = await readCapture(file, (p) => {
+  let packets = 0;
+  const onPacket = (p: Parameters<Parameters<typeof readCapture>[1]>[0]): void => {
+    packets = p.frameNumber;
     if (!decoder.decode(p, out)) return;
     if (out.protocol !== 6 && out.protocol !== 17) return;
     const proto = out.protocol === 6 ? 'tcp' : 'udp';
     const { key, swapped } = convKey(proto, formatIp(out.srcAddr), out.srcPort, formatIp(out.dstAddr), out.dstPort);
     add(conv, key, swapped, 1, out.frameLen, 0, 0);
-  });
+  };
+  let summary: CaptureSummary | undefined;
+  try {
+    summary = await readCapture(file, onPacket);
+  } catch (e) {
+    if (!(e instanceof CaptureFormatError)) throw e;
+    return { packets, conv, anomalies: anomalies.toJSON(), error: e };
+  }
   return { packets: summary.packets + summary.nonPacketFrames, conv, anomalies: anomalies.toJSON() };
 }
 
