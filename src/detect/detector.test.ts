@@ -380,3 +380,22 @@ describe('browser-mining names and learned addresses', () => {
     expect(alerts[3]?.explanation).toBe('10.1.2.3 connected to 203.0.113.10:443, an address it had resolved for authedmine.com, an in-browser mining service.');
   });
 });
+
+describe('hold-time release across flows', () => {
+  it('releases a later-matched family even when an earlier pending flow is not due', () => {
+    const { det, alerts } = harness();
+    // Flow A matches first (pool name at T0) and, much later, starts a conversation (held).
+    const a = view('901', { serverPort: 443, appProto: () => 'tls' });
+    det.onFact(a, fact('tls.client_hello', T0, { sni: 'pool.supportxmr.com' }));
+    const b = view('902', { serverPort: 443, appProto: () => 'tls' });
+    det.onFact(b, fact('tls.client_hello', T0 + 1, { sni: 'xmr.nanopool.org' }));
+    const other = view('903', { clientIp: '10.9.9.9' });
+    det.onFact(other, fact('http.request', T0 + DEFAULT_ALERT_HOLD_US + 1, { hostname: 'example.org' }));
+    expect(alerts.map((x) => x.flow_id).sort()).toEqual(['901', '902']);
+    det.onFact(a, fact('stratum.subscribe', T0 + 20 * DEFAULT_ALERT_HOLD_US, { method: 'mining.subscribe' }));
+    const c = view('904', { serverPort: 443 });
+    det.onFact(c, fact('tls.client_hello', T0 + 20 * DEFAULT_ALERT_HOLD_US + 1, { sni: 'eu1.ethermine.org' }));
+    det.onFact(other, fact('http.request', T0 + 21 * DEFAULT_ALERT_HOLD_US + 2, { hostname: 'example.org' }));
+    expect(alerts.map((x) => x.flow_id).sort()).toEqual(['901', '901', '902', '904']);
+  });
+});
