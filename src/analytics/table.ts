@@ -11,7 +11,9 @@ function fmt(n: number, digits = 1): string {
   if (!Number.isFinite(n)) return '-';
   if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(digits)}M`;
   if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(digits)}k`;
-  return Number.isInteger(n) ? String(n) : n.toFixed(digits);
+  if (Number.isInteger(n)) return String(n);
+  // Sub-second intervals and small spreads need more than one decimal to say anything.
+  return Math.abs(n) < 1 ? n.toFixed(Math.max(digits, 3)) : n.toFixed(digits);
 }
 
 function pad(s: string, w: number): string {
