@@ -33,12 +33,17 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
 
     it('migrates twice and from a second connection without changing data', async () => {
       await store.setMeta('probe', 'before');
+      const applied = async (s: Store): Promise<{ version: number; name: string }[]> =>
+        (s as unknown as { appliedMigrations(): Promise<{ version: number; name: string }[]> }).appliedMigrations();
+      const first = await applied(store);
+      expect(first.map((m) => m.version)).toEqual([1, 2]);
       await store.migrate();
       await store.migrate();
       const other = await h.open();
       try {
         expect(other.kind).toBe(store.kind);
         expect(await other.getMeta('probe')).toBe('before');
+        expect(await applied(other)).toEqual(first);
       } finally {
         await other.close();
       }

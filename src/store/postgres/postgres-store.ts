@@ -164,6 +164,11 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** The migrations recorded as applied, in order. */
+  async appliedMigrations(): Promise<{ version: number; name: string }[]> {
+    return (await this.pool.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version')).rows;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -111,6 +111,11 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The migrations recorded as applied, in order. */
+  async appliedMigrations(): Promise<{ version: number; name: string }[]> {
+    return this.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[];
+  }
+
   async close(): Promise<void> {
     this.cache.clear();
     this.flowInserts.clear();
