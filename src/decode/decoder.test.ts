@@ -88,6 +88,13 @@ describe('link layers', () => {
     expect(tuple(out)).toBe('17 10.0.0.1:1000 > 10.0.0.2:53');
   });
 
+  it('VLAN tags inside Linux cooked headers (SLL protocol 8100)', () => {
+    const { out, run } = setup();
+    const sll = [...be16(0), ...be16(1), ...be16(6), 2, 0, 0, 0, 0, 1, 0, 0, ...be16(0x8100)];
+    expect(run(pkt(113, [...sll, ...be16(0x0005), ...be16(0x0800), ...v4udp]))).toBe(true);
+    expect([out.vlan, out.dstPort]).toEqual([5, 53]);
+  });
+
   it('non-IP EtherTypes (ARP) and 802.3 length frames are not IP, without anomaly', () => {
     const { run, an, dec } = setup();
     expect(run(pkt(1, ether(0x0806, new Array<number>(28).fill(0))))).toBe(false);

@@ -100,29 +100,11 @@ export class PacketDecoder {
     let off: number;
     let etherType: number;
     switch (p.linkType) {
-      case LinkType.ETHERNET: {
+      case LinkType.ETHERNET:
         if (!c.has(0, 14)) return this.bad('ethernet.truncated');
         etherType = c.u16(12);
         off = 14;
-        let tags = 0;
-        while (etherType === ETH_VLAN || etherType === ETH_QINQ || etherType === ETH_QINQ_OLD) {
-          if (!c.has(off, 4)) return this.bad('vlan.truncated');
-          if (++tags > this.limits.maxVlanTags) return this.bad('vlan.too_many_tags');
-          const vid = c.u16(off) & 0x0fff;
-          if (tags === 1) out.vlan = vid;
-          else if (tags === 2) out.innerVlan = vid;
-          etherType = c.u16(off + 2);
-          off += 4;
-        }
-        if (etherType === ETH_PPPOE_SESSION) {
-          // PPPoE session header (RFC 2516): ver/type, code, session id, length; then PPP protocol.
-          if (!c.has(off, 8)) return this.bad('pppoe.truncated');
-          const pppProto = c.u16(off + 6);
-          off += 8;
-          etherType = pppProto === 0x0021 ? ETH_IPV4 : pppProto === 0x0057 ? ETH_IPV6 : 0;
-        }
         break;
-      }
       case LinkType.LINUX_SLL:
         // Linux cooked v1: packet type, ARPHRD, address length, 8 address bytes, protocol.
         if (!c.has(0, 16)) return this.bad('sll.truncated');
@@ -176,10 +158,53 @@ export class PacketDecoder {
         this.anomalies.count('link.unsupported_type');
         return false;
     }
+    if (etherType === ETH_VLAN || etherType === ETH_QINQ || etherType === ETH_QINQ_OLD || etherType === ETH_PPPOE_SESSION) {
+      // Tags and PPPoE follow Ethernet, and also the cooked headers (SLL keeps VLAN tags
+      // in the payload when the kernel did not strip them).
+      off = this.tagsAndPppoe(c, off, etherType, out);
+      if (off < 0) return false;
+      etherType = this.innerType;
+    }
     if (etherType === ETH_IPV4) return this.ipv4(data, off, p.origLen, out);
     if (etherType === ETH_IPV6) return this.ipv6(data, off, p.origLen, out);
     this.stats.nonIp++;
     return false;
+  }
+
+  /** EtherType found by tagsAndPppoe. */
+  private innerType = 0;
+
+  /**
+   * Walks 802.1Q / 802.1ad tags (outer VLAN id to `vlan`, the second to `innerVlan`) and a PPPoE
+   * session header. Returns the offset of what follows (its EtherType in innerType), or -1.
+   */
+  private tagsAndPppoe(c: Cursor, start: number, type: number, out: DecodedPacket): number {
+    let off = start;
+    let etherType = type;
+    let tags = 0;
+    while (etherType === ETH_VLAN || etherType === ETH_QINQ || etherType === ETH_QINQ_OLD) {
+      if (!c.has(off, 4)) return this.badAt('vlan.truncated');
+      if (++tags > this.limits.maxVlanTags) return this.badAt('vlan.too_many_tags');
+      const vid = c.u16(off) & 0x0fff;
+      if (tags === 1) out.vlan = vid;
+      else if (tags === 2) out.innerVlan = vid;
+      etherType = c.u16(off + 2);
+      off += 4;
+    }
+    if (etherType === ETH_PPPOE_SESSION) {
+      // PPPoE session header (RFC 2516): ver/type, code, session id, length; then PPP protocol.
+      if (!c.has(off, 8)) return this.badAt('pppoe.truncated');
+      const pppProto = c.u16(off + 6);
+      off += 8;
+      etherType = pppProto === 0x0021 ? ETH_IPV4 : pppProto === 0x0057 ? ETH_IPV6 : 0;
+    }
+    this.innerType = etherType;
+    return off;
+  }
+
+  private badAt(name: string): -1 {
+    this.bad(name);
+    return -1;
   }
 
   private bad(name: string): false {

@@ -65,6 +65,8 @@ const framers: Record<string, { link: number; frame: Framer; only?: 4 | 6 }> = {
   'ethernet-vlan': { link: 1, frame: (ip, v) => ether(v === 4 ? 0x0800 : 0x86dd, ip, [{ tpid: 0x8100, vid: 42 }]) },
   'ethernet-qinq': { link: 1, frame: (ip, v) => ether(v === 4 ? 0x0800 : 0x86dd, ip, [{ tpid: 0x88a8, vid: 7 }, { tpid: 0x8100, vid: 42 }]) },
   sll: { link: 113, frame: (ip, v) => [...be16(0), ...be16(1), ...be16(6), 2, 0, 0, 0, 0, 1, 0, 0, ...be16(v === 4 ? 0x0800 : 0x86dd), ...ip] },
+  'sll-vlan': { link: 113, frame: (ip, v) => [...be16(0), ...be16(1), ...be16(6), 2, 0, 0, 0, 0, 1, 0, 0, ...be16(0x8100), ...be16(9), ...be16(v === 4 ? 0x0800 : 0x86dd), ...ip] },
+  'ethernet-pppoe': { link: 1, frame: (ip, v) => ether(0x8864, [0x11, 0, ...be16(1), ...be16(ip.length + 2), ...be16(v === 4 ? 0x0021 : 0x0057), ...ip]) },
   sll2: { link: 276, frame: (ip, v) => [...be16(v === 4 ? 0x0800 : 0x86dd), 0, 0, ...be32(3), ...be16(1), 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...ip] },
   'null-le': { link: 0, frame: (ip, v) => [...le32(v === 4 ? 2 : 30), ...ip] },
   'null-be': { link: 0, frame: (ip, v) => [...be32(v === 4 ? 2 : 24), ...ip] },
