@@ -131,6 +131,29 @@ describe('robustness', () => {
     );
   });
 
+  it('chunking never changes the outcome: same packets, same error, same offset', () => {
+    const outcome = (b: Uint8Array, chunk: number): string[] => {
+      const seen: string[] = [];
+      const parser = new CaptureParser('chunks', (p) => seen.push(`${p.frameNumber}/${p.interfaceId}/${p.linkType}/${p.tsUs}/${p.origLen}/${p.fileOffset}/${Buffer.from(p.data).toString('hex')}`), LIMITS);
+      try {
+        for (let i = 0; i < b.length; i += chunk) parser.push(b.subarray(i, i + chunk));
+        const s = parser.end();
+        seen.push(`end ${s.packets} ${s.sections} ${s.names.length} ${s.linkTypes.join(',')}`);
+      } catch (e) {
+        if (!(e instanceof CaptureFormatError)) throw e;
+        seen.push(`error ${e.offset} ${e.reason}`);
+      }
+      return seen;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.array(damage, { maxLength: 4 }), fc.integer({ min: 1, max: 3000 }), (i, ds, chunk) => {
+        const b = apply(seeds[i] as Uint8Array, ds);
+        expect(outcome(b, chunk)).toEqual(outcome(b, b.length || 1));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('random packet bytes on every link type never throw from the decoder', () => {
     const an = new AnomalyCounter();
     const decoder = new PacketDecoder(an, { maxDatagrams: 8 });
