@@ -151,6 +151,12 @@ export class PanosApiClient {
     return out;
   }
 
+  /** Completed flows with `addr` on either side since `sinceUs`, fetched from the firewall. */
+  async flowsFor(addr: string, sinceUs: number, maxLogs = MAX_NLOGS, poll: PollOptions = {}): Promise<{ flows: FlowRecord[]; rejected: number }> {
+    const query = `${buildLogQuery({ addr, sinceUs, tzOffsetMinutes: this.opts.tzOffsetMinutes ?? 0 })} and (subtype eq end)`;
+    return this.trafficToFlows(await this.queryAllLogs({ logType: 'traffic', query }, maxLogs, poll));
+  }
+
   /** TRAFFIC entries as flow records (through the same field names as syslog); bad ones counted. */
   trafficToFlows(entries: Record<string, string>[]): { flows: FlowRecord[]; rejected: number } {
     const flows: FlowRecord[] = [];
@@ -178,7 +184,7 @@ export class PanosApiClient {
    * Exports the packet capture of a THREAT log. `searchTime` defaults to the time encoded in the
    * pcap id. The answer is a capture (told by content type and magic bytes) or an XML error.
    */
-  async exportThreatPcap(p: { pcapId: string; deviceName?: string; sessionId?: string; searchTime?: string }): Promise<ThreatPcap> {
+  async exportThreatPcap(p: { pcapId: string; deviceName?: string; sessionId?: string; searchTime?: string; signal?: AbortSignal }): Promise<ThreatPcap> {
     let searchTime = p.searchTime;
     if (!searchTime) {
       const secs = pcapIdEpochSeconds(p.pcapId);
@@ -188,7 +194,7 @@ export class PanosApiClient {
     const params: Record<string, string> = { type: 'export', category: 'threat-pcap', 'pcap-id': p.pcapId, 'search-time': searchTime };
     if (p.deviceName) params.device_name = p.deviceName;
     if (p.sessionId) params.sessionid = p.sessionId;
-    const res = await this.call(params, true);
+    const res = await this.call(params, true, p.signal);
     const format = captureFormat(res.body);
     const isXml = /xml/i.test(res.contentType) || /^\s*</.test(res.body.subarray(0, 64).toString('latin1'));
     if (!format || isXml) {
@@ -215,14 +221,15 @@ export class PanosApiClient {
   }
 
   /** POSTs with retries on transient failures (network, timeout, HTTP 5xx/429, PAN-OS internal errors). */
-  private async call(params: Record<string, string>, withKey: boolean): Promise<RawResponse> {
+  private async call(params: Record<string, string>, withKey: boolean, signal?: AbortSignal): Promise<RawResponse> {
     const body = new URLSearchParams(params).toString();
     const retries = this.opts.maxRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       this.logLine(`POST ${this.url.origin}/api/ ${body}`);
       let err: PanosApiError;
       try {
-        const res = await this.post(body, withKey);
+        if (signal?.aborted) throw new PanosApiError('timeout', 'PAN-OS API: cancelled');
+        const res = await this.post(body, withKey, signal);
         if (res.status < 500 && res.status !== 429) {
           if (res.status >= 400 || !/xml/i.test(res.contentType)) return res;
           // A success status with an internal-error response is retried like a 5xx.
@@ -236,14 +243,14 @@ export class PanosApiClient {
         err = e instanceof PanosApiError ? e : new PanosApiError('network', `PAN-OS API: ${(e as Error).message}`);
         if (err.kind === 'tls') throw err;
       }
-      if (attempt >= retries) throw err;
+      if (attempt >= retries || signal?.aborted) throw err;
       const delay = Math.min((this.opts.baseDelayMs ?? 500) * 2 ** attempt, this.opts.maxDelayMs ?? 10_000);
       this.logLine(`retry ${attempt + 1}/${retries} in ${delay} ms: ${err.message}`);
       await this.sleep(delay);
     }
   }
 
-  private post(body: string, withKey: boolean): Promise<RawResponse> {
+  private post(body: string, withKey: boolean, signal?: AbortSignal): Promise<RawResponse> {
     const headers: Record<string, string | number> = {
       'content-type': 'application/x-www-form-urlencoded',
       'content-length': Buffer.byteLength(body),
@@ -260,7 +267,7 @@ export class PanosApiClient {
         headers,
         ca: this.opts.ca,
         rejectUnauthorized: !this.opts.insecure,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       }, (res) => {
         const parts: Buffer[] = [];
         let size = 0;

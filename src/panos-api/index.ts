@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './pcap-id.js';
 export * from './redact.js';
 export * from './xml.js';
+export * from './capture-source.js';

@@ -9,7 +9,9 @@ import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyPanosThreat } from '../../src/ingest/panos/index.js';
-import { buildLogQuery, PanosApiClient, PanosApiError, pcapIdEpochSeconds, panosTimeText, parseXml, redact } from '../../src/panos-api/index.js';
+import type { Alert } from '../../src/alerts/types.js';
+import { PanosIngest } from '../../src/ingest/panos/index.js';
+import { buildLogQuery, PanosApiClient, PanosApiError, PanosThreatPcapSource, pcapIdEpochSeconds, panosTimeText, parseXml, redact } from '../../src/panos-api/index.js';
 import { makeSelfSignedCert, type TestCert } from '../syslog/helpers.js';
 
 const KEY = 'LUFRPT1TWFhUNWUk5N1Fjd3ZnMzh3MXlTOVJyb0kxSG5IWk5QTkdPNw==';
@@ -184,6 +186,29 @@ describe('PAN-OS XML API client', () => {
     expect(text).toContain('14444');
     await expect(c.exportThreatPcap({ pcapId: '60256193416407869', searchTime: '2026/01/01 00:00:00' })).rejects.toThrow('PAN-OS API: error: Failed to locate pcap file');
     await expect(c.exportThreatPcap({ pcapId: 'x' })).rejects.toThrow(/bad pcap id/);
+  });
+
+  it('serves triage the capture of a PAN-OS alert, cached, and the flows of an address', async () => {
+    const { c } = client({ key: KEY });
+    const alerts: Alert[] = [];
+    const ing = new PanosIngest({ onAlert: (a) => alerts.push(a), onFlow: () => undefined });
+    for (const l of readFileSync(new URL('../fixtures/panos/threat.csv', import.meta.url), 'utf8').split('\n')) if (l) ing.handle(l);
+    const src = new PanosThreatPcapSource(c, join(cert.dir, 'cache'));
+    const signal = new AbortController().signal;
+    seen.length = 0;
+    const path = await src.find(alerts[0]!, signal);
+    expect(path).toBe(join(cert.dir, 'cache', `panos-threat-${PCAP_ID}.pcap`));
+    expect(readFileSync(path!).equals(pcap)).toBe(true);
+    expect(await src.find(alerts[0]!, signal)).toBe(path);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.body.get('sessionid')).toBe('48213');
+    // pcap id 0 (no capture) and alerts of other sources have nothing here.
+    expect(await src.find(alerts[1]!, signal)).toBeUndefined();
+    expect(await src.find({ ...alerts[0]!, source: 'eve' }, signal)).toBeUndefined();
+    seen.length = 0;
+    const { flows } = await c.flowsFor('203.0.113.21', Date.UTC(2026, 10, 27) * 1000, 5000, { pollMs: 1 });
+    expect(flows).toHaveLength(7);
+    expect(seen[0]?.body.get('query')).toBe("((addr.src in 203.0.113.21) or (addr.dst in 203.0.113.21)) and (receive_time geq '2026/11/27 00:00:00') and (subtype eq end)");
   });
 
   it('maps documented error codes and retries transient failures with backoff', async () => {
