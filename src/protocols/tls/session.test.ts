@@ -78,6 +78,39 @@ describe('tls analyser on the public corpus (checked against tshark)', () => {
     expect(bytewise.events).toEqual(whole.events);
   });
 
+  it('handshake messages split across many small records give the same result', () => {
+    const fx = loadFixture('tls-curl-ntop');
+    const c = segmentBytes(fx);
+    // Re-frame each direction's handshake records into 37-byte records (RFC 8446 section 5.1
+    // allows a handshake message to span records); the rest of the stream is kept as is.
+    const reframe = (dir: 0 | 1): Chunk => {
+      const all = Buffer.concat(c.filter((x) => x.direction === dir).map((x) => x.data));
+      const out: number[] = [];
+      let off = 0;
+      while (off + 5 <= all.length && all[off] === 0x16) {
+        const len = all.readUInt16BE(off + 3);
+        const body = all.subarray(off + 5, off + 5 + len);
+        for (let i = 0; i < body.length; i += 37) {
+          const piece = body.subarray(i, i + 37);
+          out.push(0x16, all[off + 1]!, all[off + 2]!, piece.length >> 8, piece.length & 0xff, ...piece);
+        }
+        off += 5 + len;
+      }
+      out.push(...all.subarray(off));
+      return { direction: dir, tsUs: dir + 1, data: Uint8Array.from(out) };
+    };
+    const many = createTlsAnalyser({ maxRecords: 1000 });
+    const split = runChunks(many, flowInfoOf(fx), [reframe(0), reframe(1)]);
+    const whole = runChunks(analyser, flowInfoOf(fx), c);
+    expect(rec(split).client_hello).toEqual(rec(whole).client_hello);
+    expect(rec(split).certificate).toEqual(rec(whole).certificate);
+    expect(rec(split).certificate_state).toBe('seen');
+    // With the default maxRecords (32) the fragmented certificate flight is cut short and counted.
+    const capped = runChunks(analyser, flowInfoOf(fx), [reframe(0), reframe(1)]);
+    expect(capped.anomalies.get('tls.too_many_records')).toBe(1);
+    expect(rec(capped).certificate_state).toBe('not_seen');
+  });
+
   it('probe: ClientHello and ServerHello yes; HTTP, stratum and DNS no', () => {
     const fx = loadFixture('tls-curl-ntop');
     expect(analyser.probe(firstBytes(segmentBytes(fx), 0), 0, flowInfoOf(fx))).toBe('yes');
