@@ -399,3 +399,13 @@ describe('hold-time release across flows', () => {
     expect(alerts.map((x) => x.flow_id).sort()).toEqual(['901', '901', '902', '904']);
   });
 });
+
+describe('shortAgent', () => {
+  it('keeps the program and version, drops platform details', async () => {
+    const { shortAgent } = await import('./explain.js');
+    expect(shortAgent('XMRig/6.16.0 (Linux x86_64) libuv/1.42.0 gcc/5.4.0')).toBe('XMRig/6.16.0');
+    expect(shortAgent('cgminer 3.7.2')).toBe('cgminer 3.7.2');
+    expect(shortAgent('equihashminer')).toBe('equihashminer');
+    expect(shortAgent('x'.repeat(100))).toBe(`${'x'.repeat(64)}...`);
+  });
+});

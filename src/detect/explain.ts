@@ -8,6 +8,17 @@ import type { RuleFamily } from './rules.js';
 const COIN_NAMES: Record<string, string> = { monero: 'Monero', bitcoin: 'Bitcoin', ethereum: 'Ethereum' };
 const HTTP_DIALECTS: ReadonlySet<string> = new Set(['getwork', 'getblocktemplate', 'ethproxy-http', 'monerod-rpc']);
 
+/**
+ * The program and version an agent names, without the platform details XMRig appends
+ * ("XMRig/6.16.0 (Linux x86_64) libuv/1.42.0" -> "XMRig/6.16.0", "cgminer 3.7.2" stays).
+ */
+export function shortAgent(agent: string): string {
+  const tokens = agent.trim().split(/\s+/);
+  let out = tokens[0] ?? '';
+  if (!out.includes('/') && /^v?\d/.test(tokens[1] ?? '')) out += ` ${tokens[1]}`;
+  return out.length > 64 ? `${out.slice(0, 64)}...` : out;
+}
+
 function plural(n: number, one: string, many: string): string {
   return n === 1 ? `1 ${one}` : `${n} ${many}`;
 }
@@ -24,7 +35,8 @@ function conversationSentence(ev: FlowEvidence): string {
   const c = ev.conversation;
   const src = ev.flow.clientIp;
   const target = poolTarget(ev);
-  const agent = c.agent ?? ev.httpUserAgent;
+  const fullAgent = c.agent ?? ev.httpUserAgent;
+  const agent = fullAgent !== undefined ? shortAgent(fullAgent) : undefined;
   const as = agent ? ` as ${agent}` : '';
   const coin = c.login?.wallet ? (COIN_NAMES[c.login.wallet.coin] ?? c.login.wallet.coin) : undefined;
   const wallet = coin ? ` with ${/^[AEIOU]/.test(coin) ? 'an' : 'a'} ${coin} wallet` : '';
@@ -39,7 +51,7 @@ function conversationSentence(ev: FlowEvidence): string {
     parts.push(`${src} received mining work from ${target}${c.isMidSession ? ' (the capture starts mid-session)' : ''}`);
   } else if (c.submits > 0) {
     parts.push(`${src} submitted mining shares to ${target}`);
-  } else if (ev.httpUserAgent && agent === ev.httpUserAgent) {
+  } else if (ev.httpUserAgent && fullAgent === ev.httpUserAgent) {
     parts.push(`${src} sent HTTP requests to ${target} with the user agent ${agent} of miner software`);
   } else {
     parts.push(`${src} identified itself to ${target} as miner software ${agent ?? '(unnamed)'}`);

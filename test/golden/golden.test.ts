@@ -1,5 +1,6 @@
-// Golden tests over the public regression corpus (../shared/corpus, or $MINERWATCH_CORPUS): each
-// folder here is one capture with a README (what it shows, source, licence), a case.json with the
+// Golden tests over the public regression corpus (../shared/corpus, or $MINERWATCH_CORPUS) and the
+// lab fixtures (test/fixtures/lab): each folder here is one capture with a README (what it shows,
+// source, licence), a case.json with the
 // partial expectations that must hold (mining captures alert on the named flows with the listed
 // signature ids; benign captures raise nothing), and expected.jsonl, the full canonical output.
 // `npm run golden:update` (GOLDEN_UPDATE=1) rewrites expected.jsonl; CI never sets it.
@@ -20,7 +21,10 @@ interface FlowExpectation {
   signature_ids?: number[];
 }
 interface GoldenCase {
-  capture: string;
+  /** A capture in the shared public corpus (relative to it)... */
+  capture?: string;
+  /** ...or a capture in this repository (relative to its root), such as the lab fixtures. */
+  fixture?: string;
   expect: 'alerts' | 'none';
   min_alerts?: number;
   signature_ids?: number[];
@@ -30,7 +34,8 @@ interface GoldenCase {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const corpus = process.env.MINERWATCH_CORPUS ?? resolve(here, '../../../shared/corpus');
+const repoRoot = resolve(here, '../..');
+const corpus = process.env.MINERWATCH_CORPUS ?? resolve(repoRoot, '../shared/corpus');
 const isUpdate = process.env.GOLDEN_UPDATE === '1';
 const schema = loadEveAlertSchema();
 const cases = readdirSync(here, { withFileTypes: true })
@@ -41,14 +46,15 @@ const cases = readdirSync(here, { withFileTypes: true })
 describe('golden corpus', () => {
   it('has the corpus and every case', () => {
     expect(existsSync(corpus), `corpus not found at ${corpus} (set MINERWATCH_CORPUS)`).toBe(true);
-    expect(cases.length).toBeGreaterThanOrEqual(27);
+    expect(cases.length).toBeGreaterThanOrEqual(47);
   });
 
   for (const name of cases) {
     it(name, async () => {
       const dir = join(here, name);
       const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as GoldenCase;
-      const { alerts, notices } = await detectCapture(join(corpus, c.capture));
+      const path = c.fixture !== undefined ? join(repoRoot, c.fixture) : join(corpus, c.capture ?? '');
+      const { alerts, notices } = await detectCapture(path);
 
       for (const a of alerts) expect(validateSchema(schema, JSON.parse(JSON.stringify(toEve(a)))), `${name}: EVE schema`).toEqual([]);
       if (c.expect === 'none') {
