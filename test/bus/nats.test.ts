@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { openBus } from '../../src/bus/index.js';
 import { NatsBus } from '../../src/bus/nats.js';
 import { busContract } from './contract.js';
 
@@ -43,5 +44,23 @@ describe('NatsBus names', () => {
       await bus.deleteStreams();
       await bus.close();
     }
+  });
+});
+
+describe('openBus', () => {
+  it('opens the in-process bus by default, JetStream for nats:// lists, and refuses anything else', async () => {
+    const mem = await openBus();
+    expect(mem.kind).toBe('memory');
+    await mem.close();
+    const prefix = `mwt${randomBytes(4).toString('hex')}`;
+    const nats = await openBus(`nats://${TEST_NATS}, nats://${TEST_NATS}`, { prefix });
+    try {
+      expect(nats.kind).toBe('nats');
+      expect((await nats.publish('alerts', { id: 1 }, 'one')).duplicate).toBe(false);
+    } finally {
+      await (nats as NatsBus).deleteStreams();
+      await nats.close();
+    }
+    await expect(openBus('kafka://x')).rejects.toThrow(/unknown bus/);
   });
 });
