@@ -409,3 +409,18 @@ describe('shortAgent', () => {
     expect(shortAgent('x'.repeat(100))).toBe(`${'x'.repeat(64)}...`);
   });
 });
+
+describe('per-flow evidence caps', () => {
+  it('keeps at most MAX_NAMES_PER_FLOW names and counts the rest', async () => {
+    const { MAX_NAMES_PER_FLOW } = await import('./evidence.js');
+    const { det, alerts, counts } = harness();
+    const v = view('950', { transport: 'udp', serverPort: 53, appProto: () => 'dns' });
+    for (let i = 0; i < MAX_NAMES_PER_FLOW + 5; i++) det.onFact(v, fact('dns.query', T0 + i, { rrname: `host${i}.example.org` }));
+    det.onFact(v, fact('dns.query', T0 + 100, { rrname: 'xmr.nanopool.org' }));
+    det.onFlowEnd(v, end(v, T0 + 200, { proto: 'UDP' }));
+    expect(counts.evidence_list_capped).toBe(6);
+    // The pool name past the cap is still matched: caps bound what is listed, not what is checked.
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.alert.signature_id).toBe(RULES.POOL_DNS.sid);
+  });
+});

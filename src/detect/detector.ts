@@ -228,6 +228,13 @@ export class MiningDetector implements Detector {
     this.pending.delete(ev.flow.flowId);
   }
 
+  /** Adds to a capped per-flow list; a value the cap turns away is counted (`detect.evidence_list_capped`). */
+  private keep<T>(list: T[], value: T, cap: number): boolean {
+    if (pushCapped(list, value, cap)) return true;
+    this.ctx.count('evidence_list_capped');
+    return false;
+  }
+
   private fire(ev: FlowEvidence, key: RuleKey, tsUs: number): void {
     const rule: Rule = RULES[key];
     let st = ev.families.get(rule.family);
@@ -261,7 +268,7 @@ export class MiningDetector implements Detector {
     const c = ev.conversation;
     const d = event.data;
     const method = str(d.method) ?? str(d.request_method);
-    if (method) pushCapped(c.methods, method, MAX_METHODS_PER_FLOW);
+    if (method) this.keep(c.methods, method, MAX_METHODS_PER_FLOW);
     const dialect = str(d.dialect);
     if (dialect) c.dialect ??= dialect;
     const agent = str(d.agent);
@@ -333,14 +340,14 @@ export class MiningDetector implements Detector {
 
   private noteAlgorithm(ev: FlowEvidence, name: string): void {
     const canon = canonicalAlgorithm(name) ?? name.slice(0, 40);
-    pushCapped(ev.conversation.algorithms, canon, MAX_ALGORITHMS_PER_FLOW);
+    this.keep(ev.conversation.algorithms, canon, MAX_ALGORITHMS_PER_FLOW);
   }
 
   private onDns(ev: FlowEvidence, event: FactEvent): void {
     const d = event.data;
     const name = str(d.rrname) ?? str(d.query) ?? str(d.qname) ?? str(d.name);
     if (!name) return;
-    pushCapped(ev.dnsNames, name.toLowerCase(), MAX_NAMES_PER_FLOW);
+    this.keep(ev.dnsNames, name.toLowerCase(), MAX_NAMES_PER_FLOW);
     let match = this.addPool(ev, name, 'dns', event.tsUs);
     // Answers: `answers: [{rrtype, rdata, ttl}]` or `addresses: [...]` with one `ttl`.
     const answers: Array<{ addr: string; ttl: number }> = [];
@@ -363,8 +370,8 @@ export class MiningDetector implements Detector {
       ev.dnsAnswersByName.set(qname, own);
     }
     for (const a of answers) {
-      pushCapped(ev.dnsAnswers, a.addr, MAX_NAMES_PER_FLOW);
-      if (own) pushCapped(own, a.addr, MAX_NAMES_PER_FLOW);
+      this.keep(ev.dnsAnswers, a.addr, MAX_NAMES_PER_FLOW);
+      if (own) this.keep(own, a.addr, MAX_NAMES_PER_FLOW);
       if (match) {
         this.intel.learned.learn(ev.flow.clientIp, a.addr, qname, a.ttl, event.tsUs);
         this.ctx.count('learned_from_dns');
@@ -380,11 +387,11 @@ export class MiningDetector implements Detector {
       ev.sni ??= sni;
       this.addPool(ev, sni, 'sni', event.tsUs);
     }
-    for (const a of strList(d.alpn)) pushCapped(ev.alpn, a, MAX_NAMES_PER_FLOW);
+    for (const a of strList(d.alpn)) this.keep(ev.alpn, a, MAX_NAMES_PER_FLOW);
     const certNames = [...strList(d.san_dns), ...strList(d.subject_alt_names), ...strList(d.subject_cn)];
     for (const n of certNames) {
       const clean = n.replace(/^\*\./, '');
-      if (pushCapped(ev.certNames, clean, MAX_NAMES_PER_FLOW)) this.addPool(ev, clean, 'certificate', event.tsUs);
+      if (this.keep(ev.certNames, clean, MAX_NAMES_PER_FLOW)) this.addPool(ev, clean, 'certificate', event.tsUs);
     }
   }
 
