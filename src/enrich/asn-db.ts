@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Reader, type AsnResponse } from 'mmdb-lib';
-import { parseIp } from '../util/ip.js';
+import { defaultAsnCachePath, readAsnCache } from './asn-cache.js';
+import { formatIp, parseIp } from '../util/ip.js';
 
 export interface AsnInfo {
   asn: number;
@@ -22,78 +23,115 @@ export interface AsnLookup {
   readonly description: string;
 }
 
-/** Sorted, non-overlapping ranges with a binary search; one table per address family. */
-export class CsvAsnDatabase implements AsnLookup {
-  private readonly v4Start: Uint32Array;
-  private readonly v4End: Uint32Array;
-  private readonly v4Asn: Uint32Array;
-  private readonly v4Org: Uint32Array;
-  private readonly v6Start: string[];
-  private readonly v6End: string[];
-  private readonly v6Asn: Uint32Array;
-  private readonly v6Org: Uint32Array;
-  private readonly orgs: string[] = [];
-  readonly description: string;
+/** The tables of a range database: sorted, non-overlapping ranges, one set per address family. */
+export interface AsnTables {
+  v4Start: Uint32Array;
+  v4End: Uint32Array;
+  v4Asn: Uint32Array;
+  v4Org: Uint32Array;
+  /** 16 bytes per range, big-endian, so byte order is numeric order. */
+  v6Start: Uint8Array;
+  v6End: Uint8Array;
+  v6Asn: Uint32Array;
+  v6Org: Uint32Array;
+  orgs: string[];
+  description: string;
+}
 
-  constructor(ipv4Csv: string, ipv6Csv: string, description: string) {
-    this.description = description;
-    const orgIndex = new Map<string, number>();
-    const orgId = (name: string): number => {
-      let id = orgIndex.get(name);
-      if (id === undefined) {
-        id = this.orgs.length;
-        this.orgs.push(name);
-        orgIndex.set(name, id);
-      }
-      return id;
-    };
-    const v4 = parseRows(ipv4Csv);
-    this.v4Start = new Uint32Array(v4.length);
-    this.v4End = new Uint32Array(v4.length);
-    this.v4Asn = new Uint32Array(v4.length);
-    this.v4Org = new Uint32Array(v4.length);
-    v4.forEach((r, i) => {
-      this.v4Start[i] = Number(r.start);
-      this.v4End[i] = Number(r.end);
-      this.v4Asn[i] = r.asn;
-      this.v4Org[i] = orgId(r.org);
-    });
-    const v6 = parseRows(ipv6Csv);
-    this.v6Start = [];
-    this.v6End = [];
-    this.v6Asn = new Uint32Array(v6.length);
-    this.v6Org = new Uint32Array(v6.length);
-    v6.forEach((r, i) => {
-      this.v6Start.push(hex16(r.start));
-      this.v6End.push(hex16(r.end));
-      this.v6Asn[i] = r.asn;
-      this.v6Org[i] = orgId(r.org);
-    });
+/** Binary search over the tables; built from the CSV or from the binary cache (asn-cache.ts). */
+export class RangeAsnDatabase implements AsnLookup {
+  readonly description: string;
+  constructor(readonly tables: AsnTables) {
+    this.description = tables.description;
   }
 
   lookup(ip: string): AsnInfo | undefined {
+    const t = this.tables;
     const addr = parseIp(ip);
     if (!addr) return undefined;
     if (addr.length === 4) {
       const n = ((addr[0]! << 24) >>> 0) + (addr[1]! << 16) + (addr[2]! << 8) + addr[3]!;
-      const i = upperBound(this.v4Start.length, (k) => this.v4Start[k]! <= n) - 1;
-      if (i < 0 || n > this.v4End[i]!) return undefined;
+      const i = upperBound(t.v4Start.length, (k) => t.v4Start[k]! <= n) - 1;
+      if (i < 0 || n > t.v4End[i]!) return undefined;
       return {
-        asn: this.v4Asn[i]!,
-        organisation: this.orgs[this.v4Org[i]!] ?? '',
-        network: `${intToIpv4(this.v4Start[i]!)}-${intToIpv4(this.v4End[i]!)}`,
+        asn: t.v4Asn[i]!,
+        organisation: t.orgs[t.v4Org[i]!] ?? '',
+        network: `${intToIpv4(t.v4Start[i]!)}-${intToIpv4(t.v4End[i]!)}`,
         source: 'ip-location-db',
       };
     }
-    const h = bytesHex(addr);
-    const i = upperBound(this.v6Start.length, (k) => this.v6Start[k]! <= h) - 1;
-    if (i < 0 || h > this.v6End[i]!) return undefined;
+    const count = t.v6Asn.length;
+    const i = upperBound(count, (k) => compare16(t.v6Start, k, addr) <= 0) - 1;
+    if (i < 0 || compare16(t.v6End, i, addr) < 0) return undefined;
     return {
-      asn: this.v6Asn[i]!,
-      organisation: this.orgs[this.v6Org[i]!] ?? '',
-      network: `${this.v6Start[i]}-${this.v6End[i]}`,
+      asn: t.v6Asn[i]!,
+      organisation: t.orgs[t.v6Org[i]!] ?? '',
+      network: `${formatIp(t.v6Start.subarray(i * 16, i * 16 + 16))}-${formatIp(t.v6End.subarray(i * 16, i * 16 + 16))}`,
       source: 'ip-location-db',
     };
+  }
+}
+
+/** Compares the k-th 16-byte entry of `table` with `addr`: negative, zero or positive. */
+function compare16(table: Uint8Array, k: number, addr: Uint8Array): number {
+  const o = k * 16;
+  for (let j = 0; j < 16; j++) {
+    const d = table[o + j]! - addr[j]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Tables from the CSV layout of @ip-location-db/asn (numeric IPv4, textual IPv6 ranges). */
+export function tablesFromCsv(ipv4Csv: string, ipv6Csv: string, description: string): AsnTables {
+  const orgs: string[] = [];
+  const orgIndex = new Map<string, number>();
+  const orgId = (name: string): number => {
+    let id = orgIndex.get(name);
+    if (id === undefined) {
+      id = orgs.length;
+      orgs.push(name);
+      orgIndex.set(name, id);
+    }
+    return id;
+  };
+  const v4 = parseRows(ipv4Csv);
+  const t: AsnTables = {
+    v4Start: new Uint32Array(v4.length),
+    v4End: new Uint32Array(v4.length),
+    v4Asn: new Uint32Array(v4.length),
+    v4Org: new Uint32Array(v4.length),
+    v6Start: new Uint8Array(0),
+    v6End: new Uint8Array(0),
+    v6Asn: new Uint32Array(0),
+    v6Org: new Uint32Array(0),
+    orgs,
+    description,
+  };
+  v4.forEach((r, i) => {
+    t.v4Start[i] = Number(r.start);
+    t.v4End[i] = Number(r.end);
+    t.v4Asn[i] = r.asn;
+    t.v4Org[i] = orgId(r.org);
+  });
+  const v6 = parseRows(ipv6Csv).filter((r) => parseIp(r.start)?.length === 16 && parseIp(r.end)?.length === 16);
+  t.v6Start = new Uint8Array(v6.length * 16);
+  t.v6End = new Uint8Array(v6.length * 16);
+  t.v6Asn = new Uint32Array(v6.length);
+  t.v6Org = new Uint32Array(v6.length);
+  v6.forEach((r, i) => {
+    t.v6Start.set(parseIp(r.start)!, i * 16);
+    t.v6End.set(parseIp(r.end)!, i * 16);
+    t.v6Asn[i] = r.asn;
+    t.v6Org[i] = orgId(r.org);
+  });
+  return t;
+}
+
+/** A range database straight from CSV text. */
+export class CsvAsnDatabase extends RangeAsnDatabase {
+  constructor(ipv4Csv: string, ipv6Csv: string, description: string) {
+    super(tablesFromCsv(ipv4Csv, ipv6Csv, description));
   }
 }
 
@@ -138,17 +176,6 @@ function upperBound(n: number, isBeforeOrAt: (k: number) => boolean): number {
   return lo;
 }
 
-function hex16(text: string): string {
-  const addr = parseIp(text);
-  return addr && addr.length === 16 ? bytesHex(addr) : 'z';
-}
-
-function bytesHex(addr: Uint8Array): string {
-  let s = '';
-  for (const b of addr) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
 function intToIpv4(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
@@ -174,17 +201,26 @@ export class MmdbAsnDatabase implements AsnLookup {
   }
 }
 
-/** The bundled database from the pinned data package; loading takes about a second, so lazily. */
-export function loadBundledAsnDatabase(): CsvAsnDatabase {
+/** Tables of the bundled database, parsed from the pinned data package's CSV (about 2 s). */
+export function bundledAsnTablesFromCsv(): AsnTables {
   const require = createRequire(import.meta.url);
   const pkgJson = require.resolve('@ip-location-db/asn/package.json');
   const dir = dirname(pkgJson);
   const version = (JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string }).version;
-  return new CsvAsnDatabase(
+  return tablesFromCsv(
     readFileSync(join(dir, 'asn-ipv4-num.csv'), 'utf8'),
     readFileSync(join(dir, 'asn-ipv6.csv'), 'utf8'),
     `@ip-location-db/asn ${version} (RouteViews, RIRs, DB-IP ASN Lite; CC-BY-4.0)`,
   );
+}
+
+/**
+ * The bundled database: from the binary cache that `npm run build` writes beside the compiled
+ * code (tens of milliseconds), or from the CSV when there is no cache.
+ */
+export function loadBundledAsnDatabase(cachePath = defaultAsnCachePath()): RangeAsnDatabase {
+  const cached = readAsnCache(cachePath);
+  return new RangeAsnDatabase(cached ?? bundledAsnTablesFromCsv());
 }
 
 export function openAsnDatabase(mmdbPath?: string): AsnLookup {

@@ -13,12 +13,15 @@ import { AnomalyCounter } from '../decode/types.js';
 import { formatIp } from '../util/ip.js';
 import type { CaptureSource } from './types.js';
 
-/** Characters allowed in a per-alert pcap file name (the rest become '_'). */
+/**
+ * The per-alert pcap name the detector asks the engine for (`alert-<id>.pcap`), with characters
+ * outside [A-Za-z0-9_.-] replaced so that an id can never name a path elsewhere.
+ */
 export function alertPcapName(alertId: string): string {
-  return `${alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.pcap`;
+  return `alert-${alertId.replace(/[^A-Za-z0-9_.-]/g, '_')}.pcap`;
 }
 
-/** `DIR/<alert id>.pcap`, as the sensor writes it for each alert it raises. */
+/** `DIR/alert-<alert id>.pcap`, as the sensor writes it for each alert it raises. */
 export class AlertPcapDir implements CaptureSource {
   readonly name: string;
   constructor(private readonly dir: string) {

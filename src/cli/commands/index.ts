@@ -2,6 +2,8 @@
 
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerServe } from './serve.js';
+import { registerTriage } from './triage.js';
 import { registerCollect } from './collect.js';
 import { registerFlows } from './flows.js';
 import { registerIngest } from './ingest.js';
@@ -15,4 +17,6 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerIngest(program, io);
   registerCollect(program, io);
   registerFlows(program, io);
+  registerServe(program, io);
+  registerTriage(program, io);
 }

@@ -1,0 +1,252 @@
+// The composition root of a long-running minerwatch: one store, one intelligence bundle, the
+// sensor engine factory, the triage service and the metrics registry, wired together once and
+// handed to the server, the collectors and the commands. Nothing else creates these.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Alert } from '../alerts/types.js';
+import { readCapture } from '../capture/reader.js';
+import { PcapWriter } from '../capture/writer.js';
+import { createMiningDetector } from '../detect/detector.js';
+import { openAsnDatabase, type AsnLookup } from '../enrich/asn-db.js';
+import { loadHostingList } from '../enrich/hosting.js';
+import { CensysProvider, ShodanProvider, type HostIntelProvider } from '../enrich/host-intel.js';
+import { defaultAnalysers } from '../engine/analysers.js';
+import { Engine } from '../engine/engine.js';
+import type { FlowRecord } from '../flows/types.js';
+import { Intel } from '../intel/index.js';
+import { isKnownPoolPort } from '../intel/ports.js';
+import { MetricsRegistry } from '../server/prometheus.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { AlertPcapDir, CaptureStoreDir } from '../triage/capture-sources.js';
+import { TriageService } from '../triage/index.js';
+import type { CaptureSource, PoolIntel } from '../triage/types.js';
+import type { Clock } from '../util/clock.js';
+import { parseCidr, type Cidr } from '../util/ip.js';
+
+export interface RuntimeConfig {
+  /** SQLite path or postgres:// URL. */
+  db: string;
+  /** Where the sensor writes each alert's packets (and triage reads them). */
+  alertPcapDir: string;
+  /** A folder of rolling captures to search for an alert's packets. */
+  captureStoreDir?: string;
+  /** Networks counted as internal besides the built-in private ranges (CIDR text). */
+  internalNetworks?: string[];
+  /** A MaxMind-format ASN database to use instead of the bundled one. */
+  asnMmdb?: string;
+  shodanKey?: string;
+  censysId?: string;
+  censysSecret?: string;
+  /** Flows read around an alert, each side of its time. */
+  flowWindowUs?: number;
+  /** Sensor name written in alerts and flow records. */
+  sensorName?: string;
+}
+
+/** Alerts waiting for triage at most; beyond this they stay untriaged (counted) until re-run. */
+export const MAX_TRIAGE_QUEUE = 10_000;
+/** Flow records buffered before a store write. */
+export const FLOW_BATCH = 2000;
+/** Wall-clock wait before triaging an alert whose flow is still open. */
+export const TRIAGE_DELAY_MS = 30_000;
+export const DEFAULT_FLOW_WINDOW_US = 24 * 3600 * 1_000_000;
+
+export class Runtime {
+  readonly metrics = new MetricsRegistry();
+  readonly intel = new Intel();
+  readonly triage: TriageService;
+  private readonly queue: string[] = [];
+  private draining: Promise<void> | undefined;
+  private asn: AsnLookup | undefined;
+  private readonly flowBuffer: FlowRecord[] = [];
+
+  private constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly config: RuntimeConfig,
+  ) {
+    mkdirSync(config.alertPcapDir, { recursive: true });
+    const internal = (config.internalNetworks ?? []).map((t) => {
+      const c = parseCidr(t);
+      if (!c) throw new Error(`not a network: ${t}`);
+      return c;
+    }) as Cidr[];
+    const hostIntel: HostIntelProvider[] = [];
+    if (config.shodanKey) hostIntel.push(new ShodanProvider(config.shodanKey));
+    if (config.censysId && config.censysSecret) hostIntel.push(new CensysProvider(config.censysId, config.censysSecret));
+    const captures: CaptureSource[] = [new AlertPcapDir(config.alertPcapDir)];
+    if (config.captureStoreDir) captures.push(new CaptureStoreDir(config.captureStoreDir));
+    const poolIntel: PoolIntel = {
+      matchDomain: (name) => this.intel.matchPoolName(name)?.domain,
+      namesFor: (ip) => {
+        const hit = this.intel.learned.lookup('', ip, this.clock.nowUs());
+        return hit ? [hit.name] : [];
+      },
+      isMiningPort: isKnownPoolPort,
+    };
+    this.triage = new TriageService({
+      clock,
+      store,
+      asn: () => (this.asn ??= openAsnDatabase(config.asnMmdb)),
+      hosting: loadHostingList(),
+      hostIntel,
+      poolIntel,
+      captures,
+      internalNetworks: internal,
+      flowWindowUs: config.flowWindowUs ?? DEFAULT_FLOW_WINDOW_US,
+      analysers: defaultAnalysers,
+    });
+    // Load the ASN tables once, early, so the first triage does not wait for them.
+    setImmediate(() => {
+      try {
+        this.asn ??= openAsnDatabase(config.asnMmdb);
+      } catch {
+        // Reported by the enrichment action when it runs.
+      }
+    }).unref();
+    this.metrics.collect('minerwatch_triage_queue', 'Alerts waiting for triage', 'gauge', () => this.queue.length);
+  }
+
+  static async open(config: RuntimeConfig, clock: Clock): Promise<Runtime> {
+    return new Runtime(await openStore(config.db), clock, config);
+  }
+
+  /** Stores alerts and queues the new ones for triage (unless the caller queues them later). */
+  async acceptAlerts(alerts: Alert[], opts: { deferTriage?: boolean } = {}): Promise<number> {
+    if (alerts.length === 0) return 0;
+    // Writes are chained so that triage (which waits on the chain) never looks for an alert that
+    // is still being stored.
+    const write = this.writes.then(() => this.storeAlerts(alerts, opts));
+    this.writes = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    return write;
+  }
+
+  private writes: Promise<void> = Promise.resolve();
+
+  private async storeAlerts(alerts: Alert[], opts: { deferTriage?: boolean }): Promise<number> {
+    const fresh: string[] = [];
+    for (const a of alerts) if (!(await this.store.getAlert(a.id))) fresh.push(a.id);
+    const n = await this.store.putAlerts(alerts, this.clock.nowUs());
+    for (const a of alerts) this.metrics.inc('minerwatch_alerts_total', 'Alerts received', { source: a.source });
+    if (!opts.deferTriage) this.queueTriage(fresh);
+    return n;
+  }
+
+  /** Queues stored alerts for triage. */
+  queueTriage(ids: string[]): void {
+    for (const id of ids) {
+      if (this.queue.length >= MAX_TRIAGE_QUEUE) {
+        this.metrics.inc('minerwatch_triage_queue_full_total', 'Alerts left untriaged because the queue was full');
+        continue;
+      }
+      this.queue.push(id);
+    }
+    this.kick();
+  }
+
+  /** Buffers flow records and writes them in batches. */
+  async acceptFlows(flows: FlowRecord[]): Promise<void> {
+    this.flowBuffer.push(...flows);
+    if (this.flowBuffer.length >= FLOW_BATCH) await this.flushFlows();
+  }
+
+  async flushFlows(): Promise<void> {
+    if (this.flowBuffer.length === 0) return;
+    const batch = this.flowBuffer.splice(0);
+    await this.store.putFlows(batch);
+    this.metrics.inc('minerwatch_flows_total', 'Flow records stored', {}, batch.length);
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = (async () => {
+      while (this.queue.length > 0) {
+        const id = this.queue.shift()!;
+        await this.writes;
+        try {
+          const r = await this.triage.triageStored(this.store, id);
+          if (r) {
+            this.metrics.inc('minerwatch_triage_total', 'Alerts triaged', { verdict: r.verdict });
+            this.metrics.set('minerwatch_triage_last_duration_seconds', 'Duration of the last triage', r.duration_ms / 1000);
+          }
+        } catch {
+          this.metrics.inc('minerwatch_triage_failed_total', 'Triage runs that failed');
+        }
+      }
+    })().finally(() => {
+      this.draining = undefined;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  /** Resolves when every queued alert has been triaged. */
+  async idle(): Promise<void> {
+    await this.writes;
+    await this.flushFlows();
+    while (this.draining) await this.draining;
+  }
+
+  /**
+   * A sensor engine whose alerts and flow records come here, with per-alert pcaps kept. An alert is
+   * triaged when its flow ends (its pcap is then complete), or TRIAGE_DELAY_MS after it was raised
+   * for flows that stay open (a miner's connection may last for hours).
+   */
+  sensor(): Engine {
+    const waiting = new Map<string, { ids: string[]; timer: NodeJS.Timeout }>();
+    const release = (flowId: string) => {
+      const w = waiting.get(flowId);
+      if (!w) return;
+      clearTimeout(w.timer);
+      waiting.delete(flowId);
+      this.queueTriage(w.ids);
+    };
+    const engine: Engine = new Engine({
+      analysers: defaultAnalysers(),
+      detector: createMiningDetector({ intel: this.intel, ...(this.config.sensorName ? { sensor: this.config.sensorName } : {}) }),
+      onAlert: (alert) => {
+        const flowId = alert.flow_id;
+        if (flowId === undefined) {
+          void this.acceptAlerts([alert]);
+          return;
+        }
+        // The detector has asked the engine to keep this flow's packets as alert-<id>.pcap.
+        let w = waiting.get(flowId);
+        if (!w) {
+          w = { ids: [], timer: setTimeout(() => release(flowId), TRIAGE_DELAY_MS) };
+          w.timer.unref();
+          waiting.set(flowId, w);
+        }
+        w.ids.push(alert.id);
+        void this.acceptAlerts([alert], { deferTriage: true });
+      },
+      onFlowEnd: (end) => {
+        void this.acceptFlows([end.record]);
+        release(end.record.flow_id);
+      },
+      ...(this.config.sensorName ? { observer: this.config.sensorName } : {}),
+      alertCapture: { openWriter: (name: string, linkType: number) => PcapWriter.toFile(join(this.config.alertPcapDir, `${name}.pcap`), linkType) },
+    });
+    return engine;
+  }
+
+  /** Runs the sensor over a capture file to the end. */
+  async scanFile(path: string): Promise<void> {
+    const engine = this.sensor();
+    try {
+      await readCapture(path, (p) => engine.processPacket(p));
+    } finally {
+      engine.finish();
+    }
+    await this.idle();
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    await this.store.close();
+  }
+}

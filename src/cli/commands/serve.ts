@@ -1,0 +1,192 @@
+// `minerwatch serve`: the HTTP API and workbench, the embedded store, the collectors (NetFlow/IPFIX,
+// syslog) and optionally a live sensor, in one process. On first start it creates the admin
+// account (one-time password printed, or MINERWATCH_ADMIN_PASSWORD) and scans the bundled sample
+// capture, so the queue holds a triaged example alert.
+
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { Runtime } from '../../app/runtime.js';
+import { liveCapture, type LiveCapture } from '../../capture/live.js';
+import { FlowCollector } from '../../ingest/netflow/collector.js';
+import { parseListenList } from '../../ingest/syslog/listen.js';
+import { startSyslogIngest, type SyslogIngest } from '../../ingest/syslog/index.js';
+import { buildServer } from '../../server/app.js';
+import { ensureAdmin } from '../../server/auth.js';
+import { TriageService } from '../../triage/index.js';
+import { systemClock } from '../../util/clock.js';
+import { analyseFlows } from '../../analytics/index.js';
+import { ingestBody } from '../../app/ingest-api.js';
+import { AlertPcapDir } from '../../triage/capture-sources.js';
+import { UsageError, type CliIo } from '../io.js';
+
+export interface ServeOptions {
+  http: string;
+  db: string;
+  alertPcaps?: string;
+  captureStore?: string;
+  netflow?: string | false;
+  ipfix?: string | false;
+  syslog?: string | false;
+  interface?: string;
+  bpf?: string;
+  internalNet?: string[];
+  asnMmdb?: string;
+  sample: boolean;
+}
+
+export const DEFAULT_HTTP = '127.0.0.1:8080';
+export const DEFAULT_DB = './data/minerwatch.db';
+
+export function samplePath(): string {
+  return fileURLToPath(new URL('../../../samples/xmrig-lab.pcap', import.meta.url));
+}
+
+function hostPort(text: string, what: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[2]) > 65535) throw new UsageError(`${what} must be HOST:PORT, not "${text}"`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export function registerServe(program: Command, io: CliIo): void {
+  const serve = (name: string, desc: string) =>
+    program
+      .command(name)
+      .description(desc)
+      .option('--http <host:port>', 'HTTP API and workbench address', DEFAULT_HTTP)
+      .option('--db <path|url>', 'SQLite file or postgres:// URL', DEFAULT_DB)
+      .option('--alert-pcaps <dir>', 'where each alert\'s packets are kept (default: beside the database)')
+      .option('--capture-store <dir>', 'a folder of rolling captures to search for alert packets')
+      .option('--netflow <host:port>', 'NetFlow v5/v9 UDP listener', '0.0.0.0:2055')
+      .option('--no-netflow', 'no NetFlow listener')
+      .option('--ipfix <host:port>', 'IPFIX UDP and TCP listener', '0.0.0.0:4739')
+      .option('--no-ipfix', 'no IPFIX listener')
+      .option('--syslog <urls>', 'syslog listeners (udp://, tcp://, tls://)', 'udp://0.0.0.0:5514,tcp://0.0.0.0:5514')
+      .option('--no-syslog', 'no syslog listener')
+      .option('--interface <if>', 'run a live sensor on this interface (tcpdump)')
+      .option('--bpf <filter>', 'capture filter for --interface')
+      .option('--internal-net <cidr...>', 'networks counted as internal besides the private ranges')
+      .option('--asn-mmdb <file>', 'MaxMind-format ASN database instead of the bundled one')
+      .option('--no-sample', 'do not scan the bundled sample capture on first start')
+      .action(async (opts: ServeOptions) => {
+        await runServe(opts, io);
+      });
+  serve('serve', 'run the API, the workbench, the collectors and optionally a live sensor');
+}
+
+export interface RunningServer {
+  url: string;
+  runtime: Runtime;
+  close(): Promise<void>;
+}
+
+export async function startServe(opts: ServeOptions, io: CliIo): Promise<RunningServer> {
+  const http = hostPort(opts.http, '--http');
+  const dbIsUrl = /^postgres(ql)?:\/\//.test(opts.db);
+  const alertPcapDir = resolve(opts.alertPcaps ?? join(dbIsUrl ? './data' : dirname(opts.db), 'alert-pcaps'));
+  const runtime = await Runtime.open(
+    {
+      db: opts.db,
+      alertPcapDir,
+      ...(opts.captureStore ? { captureStoreDir: opts.captureStore } : {}),
+      internalNetworks: opts.internalNet ?? [],
+      ...(opts.asnMmdb ? { asnMmdb: opts.asnMmdb } : {}),
+      ...(io.env.MINERWATCH_SHODAN_KEY ? { shodanKey: io.env.MINERWATCH_SHODAN_KEY } : {}),
+      ...(io.env.MINERWATCH_CENSYS_ID && io.env.MINERWATCH_CENSYS_SECRET ? { censysId: io.env.MINERWATCH_CENSYS_ID, censysSecret: io.env.MINERWATCH_CENSYS_SECRET } : {}),
+    },
+    systemClock,
+  );
+  const { store } = runtime;
+  const closers: (() => Promise<void>)[] = [];
+
+  const password = await ensureAdmin(store, systemClock.nowUs(), io.env.MINERWATCH_ADMIN_PASSWORD);
+  if (password !== undefined) {
+    io.stderr.write(
+      io.env.MINERWATCH_ADMIN_PASSWORD
+        ? 'Created the admin account with the password from MINERWATCH_ADMIN_PASSWORD.\n'
+        : `Created the admin account. One-time password for user "admin": ${password}\n(it is not stored anywhere readable; set MINERWATCH_ADMIN_PASSWORD to choose it)\n`,
+    );
+  }
+  if (opts.sample && (await store.countAlerts({})) === 0 && existsSync(samplePath())) {
+    io.stderr.write(`Scanning the bundled sample capture ${samplePath()} ...\n`);
+    await runtime.scanFile(samplePath());
+  }
+
+  const pcaps = new AlertPcapDir(alertPcapDir);
+  const app = await buildServer({
+    store,
+    clock: systemClock,
+    metrics: runtime.metrics,
+    triage: async (id) => {
+      await runtime.triage.triageStored(store, id);
+    },
+    analyseFlows: (q) => analyseFlows(store, q),
+    alertPcap: (a) => pcaps.find(a),
+    renderReport: (a, format) => TriageService.renderStored(store, a.id, format),
+    ingest: (kind, body) => ingestBody(runtime, kind, body),
+    alertMetrics: (range) => store.alertMetrics(range),
+  });
+  await app.listen({ host: http.host, port: http.port });
+  closers.push(() => app.close());
+  const addr = app.server.address();
+  const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : `http://${opts.http}`;
+
+  if (opts.netflow || opts.ipfix) {
+    const collector = new FlowCollector({
+      ...(opts.netflow ? { netflow: hostPort(opts.netflow, '--netflow') } : {}),
+      ...(opts.ipfix ? { ipfix: hostPort(opts.ipfix, '--ipfix'), ipfixTcp: hostPort(opts.ipfix, '--ipfix') } : {}),
+      store: { putFlows: async (flows) => (await runtime.acceptFlows(flows), flows.length) },
+      clock: systemClock,
+    });
+    const bound = await collector.start();
+    closers.push(async () => {
+      await collector.stop();
+      await runtime.flushFlows();
+    });
+    io.stderr.write(`Flow collector: ${Object.entries(bound).map(([k, v]) => `${k} ${v.host}:${v.port}`).join(', ')}\n`);
+  }
+  let syslog: SyslogIngest | undefined;
+  if (opts.syslog) {
+    syslog = await startSyslogIngest({
+      listen: parseListenList(opts.syslog),
+      clock: systemClock,
+      onAlert: (alert) => void runtime.acceptAlerts([alert]),
+      onFlow: (flow) => void runtime.acceptFlows([flow]),
+    });
+    closers.push(() => syslog!.close());
+    io.stderr.write(`Syslog: ${syslog.bound.map((b) => `${b.transport}://${b.host}:${b.port}`).join(', ')}\n`);
+  }
+  let live: LiveCapture | undefined;
+  if (opts.interface) {
+    const engine = runtime.sensor();
+    live = liveCapture(opts.interface, opts.bpf ?? '', (p) => engine.processPacket(p));
+    await live.ready;
+    closers.push(async () => {
+      live!.stop();
+      await live!.done.catch(() => undefined);
+      engine.finish();
+    });
+    io.stderr.write(`Live sensor on ${opts.interface}\n`);
+  }
+  io.stderr.write(`minerwatch is serving the workbench at ${url}/\n`);
+  return {
+    url,
+    runtime,
+    close: async () => {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+      await runtime.close();
+    },
+  };
+}
+
+async function runServe(opts: ServeOptions, io: CliIo): Promise<void> {
+  const running = await startServe(opts, io);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  io.stderr.write('Stopping...\n');
+  await running.close();
+}
