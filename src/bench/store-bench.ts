@@ -42,6 +42,9 @@ export interface StoreBenchResult {
   flows: number;
   flowIngestPerSec: number;
   flowBytesOnDisk: number | null;
+  /** Time to expire the first day of flows, and how many went. */
+  expireDayMs: number;
+  expiredFlows: number;
   alerts: number;
   alertIngestPerSec: number;
   alertQueue: Record<string, QueryFigures>;
@@ -224,6 +227,12 @@ async function benchOne(kind: 'sqlite' | 'postgres', opts: Required<Omit<StoreBe
     });
     log(`${kind}: flow queries ${JSON.stringify(flowQuery)}`);
 
+    // Retention: expire the first day of the trace (a whole day table or partition).
+    const e0 = process.hrtime.bigint();
+    const expiredFlows = await store.expireFlows(BENCH_T0 + DAY_US);
+    const expireDayMs = Math.round(Number(process.hrtime.bigint() - e0) / 1e6);
+    log(`${kind}: expired ${expiredFlows} flows of day one in ${expireDayMs} ms`);
+
     // Alerts.
     const ar = rng(99);
     const a0 = process.hrtime.bigint();
@@ -262,7 +271,7 @@ async function benchOne(kind: 'sqlite' | 'postgres', opts: Required<Omit<StoreBe
     log(`${kind}: alert queue ${JSON.stringify(alertQueue)}`);
 
     const flowBytesOnDisk = sqliteDir !== undefined ? dirBytes(sqliteDir) : null;
-    return { store: kind, flows: opts.flows, flowIngestPerSec, flowBytesOnDisk, alerts: opts.alerts, alertIngestPerSec, alertQueue, flowQuery };
+    return { store: kind, flows: opts.flows, flowIngestPerSec, flowBytesOnDisk, expireDayMs, expiredFlows, alerts: opts.alerts, alertIngestPerSec, alertQueue, flowQuery };
   } finally {
     await store.close();
     await cleanup();
@@ -290,6 +299,7 @@ function table(results: StoreBenchResult[]): string {
   for (const r of results) {
     lines.push(`${r.store}: ${r.flows} flows ingested at ${r.flowIngestPerSec}/s; ${r.alerts} alerts at ${r.alertIngestPerSec}/s`);
     if (r.flowBytesOnDisk !== null) lines.push(`  file size ${(r.flowBytesOnDisk / 1e9).toFixed(2)} GB`);
+    lines.push(`  expired ${r.expiredFlows} flows (one day) in ${r.expireDayMs} ms`);
     for (const [name, f] of [...Object.entries(r.flowQuery), ...Object.entries(r.alertQueue)]) {
       lines.push(`  ${name.padEnd(32)} p50 ${String(f.p50Ms).padStart(8)} ms  p95 ${String(f.p95Ms).padStart(8)} ms  rows ${f.meanRows}`);
     }

@@ -195,14 +195,23 @@ export class Engine implements AnalysisHost {
     a.end(flow.lastUs);
     const protocols = a.protocolRecords();
     const record = buildFlowRecord(flow, reason, a.appProto(), this.opts.observer);
-    const end: FlowEnd = { record, protocols, eve: flowRecordToEve(record, protocols) };
+    // The EVE form is built only when someone reads it (flow output, detection).
+    let eve: Record<string, unknown> | undefined;
+    const end: FlowEnd = {
+      record,
+      protocols,
+      get eve() {
+        eve ??= flowRecordToEve(this.record, protocols);
+        return eve;
+      },
+    };
     if (this.detector !== undefined) {
       const wasAlerted = flow.isAlerted;
       this.detector.onFlowEnd(a, end);
       if (flow.isAlerted !== wasAlerted) {
         // Detection marked the flow while it ended: the record says so.
         end.record = buildFlowRecord(flow, reason, a.appProto(), this.opts.observer);
-        end.eve = flowRecordToEve(end.record, protocols);
+        eve = undefined;
       }
     }
     this.opts.onFlowEnd?.(end);

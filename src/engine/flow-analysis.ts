@@ -6,7 +6,7 @@
 // Bytes seen while some analyser still answers 'maybe' are kept (up to `maxProbeBytes` per
 // direction) with their arrival order, so a session opened late replays the stream from its start.
 
-import type { Analyser, AnalyserSession, Direction, FactEvent, SessionContext, SessionStatus } from '../protocols/analyser.js';
+import type { Analyser, AnalyserSession, Direction, FactEvent, ProbeResult, SessionContext, SessionStatus } from '../protocols/analyser.js';
 import type { Flow } from '../flows/flow.js';
 import type { StreamSink, TcpReassembler } from '../flows/tcp-reassembly.js';
 import type { FlowPackets } from './packet-keeper.js';
@@ -137,8 +137,14 @@ export class FlowAnalysis implements StreamSink, FlowView {
     const out: Record<string, Record<string, unknown>> = {};
     for (const s of this.slots) {
       if (s.session === undefined || s.isRejected) continue;
-      const rec = this.guard(s, () => s.session!.record());
-      if (rec !== undefined && !s.isRejected) out[s.analyser.name] = rec;
+      let rec: Record<string, unknown> | undefined;
+      try {
+        rec = s.session.record();
+      } catch {
+        this.fail(s);
+        continue;
+      }
+      if (rec !== undefined) out[s.analyser.name] = rec;
     }
     return out;
   }
@@ -150,14 +156,14 @@ export class FlowAnalysis implements StreamSink, FlowView {
       this.probeAll(dir, data, tsUs, true);
       if (this.pendingCount > 0 && this.datagrams >= this.host.maxUdpProbeDatagrams) this.giveUpProbing();
     }
-    this.feed(dir, data, tsUs, undefined);
+    this.feed(dir, data, tsUs, 0);
     this.updateInspecting();
   }
 
   // StreamSink: reassembled TCP bytes.
   onStreamData(dir: Direction, data: Uint8Array, tsUs: number): void {
     if (this.pendingCount > 0) this.probeAll(dir, data, tsUs, false);
-    this.feed(dir, data, tsUs, undefined);
+    this.feed(dir, data, tsUs, 0);
     this.updateInspecting();
   }
 
@@ -172,41 +178,45 @@ export class FlowAnalysis implements StreamSink, FlowView {
     this.reassembler?.flush(tsUs);
     for (const s of this.slots) {
       if (s.state !== OPEN) continue;
-      const session = s.session!;
-      this.guard(s, () => session.onEnd(tsUs));
-      if (s.state === OPEN) s.state = DONE;
+      try {
+        s.session!.onEnd(tsUs);
+        s.state = DONE;
+      } catch {
+        this.fail(s);
+      }
     }
     this.release();
   }
 
   private probeAll(dir: Direction, data: Uint8Array, tsUs: number, isDatagram: boolean): void {
     const bit = dir === 0 ? 1 : 2;
-    // Keep the bytes for the probes that follow and for replay into sessions opened later.
     const max = this.host.maxProbeBytes;
     const have = this.probeLens[dir];
-    const keep = Math.min(data.length, max - have);
-    if (keep > 0) {
-      let buf = this.probeBufs[dir];
-      if (buf === undefined || buf.length < have + keep) {
-        const nb = new Uint8Array(Math.min(max, Math.max(256, (have + keep) * 2)));
-        if (buf !== undefined) nb.set(buf.subarray(0, have));
-        buf = nb;
-        this.probeBufs[dir] = buf;
-      }
-      buf.set(keep === data.length ? data : data.subarray(0, keep), have);
-      this.probeLens[dir] = have + keep;
-      this.log.push({ dir, start: have, len: keep, kind: 'data', tsUs });
+    // The bytes probed: the datagram itself, or the direction's stream so far (no copy for the
+    // first chunk of a direction, which is where most probes decide).
+    let prefix: Uint8Array;
+    let isKept = false;
+    if (isDatagram) prefix = data;
+    else if (have === 0) prefix = data.length > max ? data.subarray(0, max) : data;
+    else {
+      this.keep(dir, data);
+      isKept = true;
+      prefix = this.probeBufs[dir]!.subarray(0, this.probeLens[dir]);
     }
-    if (keep < data.length) this.log.push({ dir, start: 0, len: data.length - keep, kind: 'unkept', tsUs });
     // A stream direction that filled the probe window without a 'yes' is not this protocol;
     // datagrams are bounded by count instead (maxUdpProbeDatagrams).
-    const isFull = !isDatagram && this.probeLens[dir] >= max;
-    const prefix = isDatagram ? data : this.probeBufs[dir]!.subarray(0, this.probeLens[dir]);
-    for (const s of this.slots) {
+    const isFull = !isDatagram && have + data.length >= max;
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
       if (s.state !== PENDING || s.noMask & bit) continue;
-      const a = s.analyser;
-      const r = this.guard(s, () => a.probe(prefix, dir, this));
-      if (s.state !== PENDING) continue;
+      let r: ProbeResult;
+      try {
+        r = s.analyser.probe(prefix, dir, this);
+      } catch {
+        this.fail(s);
+        continue;
+      }
       if (r === 'yes') this.open(s);
       else if (r === 'no' || isFull) {
         if (r !== 'no') this.host.count('analyser.probe_limit');
@@ -214,53 +224,79 @@ export class FlowAnalysis implements StreamSink, FlowView {
         if (s.noMask === 3) this.close(s, OFF);
       }
     }
-    if (this.pendingCount === 0) this.dropProbeState();
+    if (this.pendingCount === 0) {
+      this.dropProbeState();
+      return;
+    }
+    // Someone still waits: keep this chunk for their next probe and for replay (the sessions
+    // opened above were fed everything before it; the caller feeds it to them next).
+    const before = isKept ? have : this.probeLens[dir];
+    if (!isKept) this.keep(dir, data);
+    const kept = this.probeLens[dir] - before;
+    if (kept > 0) this.log.push({ dir, start: before, len: kept, kind: 'data', tsUs });
+    if (kept < data.length) this.log.push({ dir, start: 0, len: data.length - kept, kind: 'unkept', tsUs });
   }
 
-  /** Opens a session and replays what the flow carried so far, except the current chunk. */
+  /** Appends to the direction's probe buffer, up to maxProbeBytes. */
+  private keep(dir: Direction, data: Uint8Array): void {
+    const max = this.host.maxProbeBytes;
+    const have = this.probeLens[dir];
+    const n = Math.min(data.length, max - have);
+    if (n <= 0) return;
+    let buf = this.probeBufs[dir];
+    if (buf === undefined || buf.length < have + n) {
+      const nb = new Uint8Array(Math.min(max, Math.max(256, (have + n) * 2)));
+      if (buf !== undefined) nb.set(buf.subarray(0, have));
+      buf = nb;
+      this.probeBufs[dir] = buf;
+    }
+    buf.set(n === data.length ? data : data.subarray(0, n), have);
+    this.probeLens[dir] = have + n;
+  }
+
+  /** Opens a session and replays what the flow carried before the current chunk. */
   private open(s: Slot): void {
     const ctx: SessionContext = {
       flow: this,
       emit: (event: FactEvent) => this.host.onFact(this, event),
       anomaly: (name: string) => this.host.anomaly(name),
     };
-    const session = this.guard(s, () => s.analyser.createSession(ctx));
-    if (s.state !== PENDING || session === undefined) return;
+    let session: AnalyserSession;
+    try {
+      session = s.analyser.createSession(ctx);
+    } catch {
+      this.fail(s);
+      return;
+    }
     s.session = session;
     this.pendingCount--;
     s.state = OPEN;
     this.host.count(`analyser.${s.analyser.name}.sessions`);
-    // The current chunk is the last log entry (or entries, when it was partly unkept): it is fed
-    // by the caller, so replay stops before it.
     const entries = this.log;
-    let last = entries.length;
-    const tail = entries[last - 1];
-    if (tail !== undefined && tail.kind === 'unkept') last--;
-    const cur = entries[last - 1];
-    if (cur !== undefined && cur.kind === 'data') last--;
-    for (let i = 0; i < last && s.state === OPEN; i++) {
+    for (let i = 0; i < entries.length && s.state === OPEN; i++) {
       const e = entries[i]!;
-      if (e.kind === 'data') {
-        const bytes = this.probeBufs[e.dir]!.subarray(e.start, e.start + e.len);
-        this.step(s, () => session.onData(e.dir, bytes, e.tsUs));
-      } else {
-        this.step(s, () => session.onGap(e.dir, e.len, e.tsUs));
-      }
+      if (e.kind === 'data') this.deliver(s, e.dir, this.probeBufs[e.dir]!.subarray(e.start, e.start + e.len), 0, e.tsUs);
+      else this.deliver(s, e.dir, undefined, e.len, e.tsUs);
     }
   }
 
-  private feed(dir: Direction, data: Uint8Array | undefined, tsUs: number, gap: number | undefined): void {
-    for (const s of this.slots) {
-      if (s.state !== OPEN) continue;
-      const session = s.session!;
-      if (data !== undefined) this.step(s, () => session.onData(dir, data, tsUs));
-      else this.step(s, () => session.onGap(dir, gap ?? 0, tsUs));
+  private feed(dir: Direction, data: Uint8Array | undefined, tsUs: number, gap: number): void {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (s.state === OPEN) this.deliver(s, dir, data, gap, tsUs);
     }
   }
 
-  private step(s: Slot, call: () => SessionStatus): void {
-    const st = this.guard(s, call);
-    if (st === undefined || s.state !== OPEN) return;
+  /** Data (or a gap of `gap` bytes when `data` is undefined) into one session, at the boundary. */
+  private deliver(s: Slot, dir: Direction, data: Uint8Array | undefined, gap: number, tsUs: number): void {
+    let st: SessionStatus;
+    try {
+      st = data !== undefined ? s.session!.onData(dir, data, tsUs) : s.session!.onGap(dir, gap, tsUs);
+    } catch {
+      this.fail(s);
+      return;
+    }
     if (st.kind === 'violation') {
       this.host.count(`analyser.${s.analyser.name}.violation`);
       const name = s.analyser.name;
@@ -272,16 +308,11 @@ export class FlowAnalysis implements StreamSink, FlowView {
     }
   }
 
-  /** Runs analyser code; an exception switches the analyser off for this flow. */
-  private guard<T>(s: Slot, call: () => T): T | undefined {
-    try {
-      return call();
-    } catch {
-      this.host.count(`analyser.${s.analyser.name}.exception`);
-      s.isRejected = true;
-      this.close(s, OFF);
-      return undefined;
-    }
+  /** An analyser threw: count it and switch it off for this flow. */
+  private fail(s: Slot): void {
+    this.host.count(`analyser.${s.analyser.name}.exception`);
+    s.isRejected = true;
+    this.close(s, OFF);
   }
 
   private close(s: Slot, state: number): void {

@@ -31,8 +31,8 @@ export interface FlowEnd {
   record: FlowRecord;
   /** The analysers' protocol objects, by analyser name. */
   protocols: Record<string, Record<string, unknown>>;
-  /** The EVE `event_type: "flow"` object of this flow (record + protocols). */
-  eve: Record<string, unknown>;
+  /** The EVE `event_type: "flow"` object of this flow (record + protocols), built on first read. */
+  readonly eve: Record<string, unknown>;
 }
 
 /** Given to a detector when the engine starts. */

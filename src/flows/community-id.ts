@@ -2,7 +2,7 @@
 // direction-independent flow hash that Zeek, Suricata, Wireshark and Arkime compute identically, so
 // an alert from this sensor joins records from those tools. Computed once per flow, not per packet.
 
-import { createHash } from 'node:crypto';
+import { base64, sha1 } from './sha1.js';
 
 /** Transport protocols whose ports take part in the hash (spec: TCP, UDP, SCTP; ICMP uses type/code). */
 const PORTED_PROTOCOLS = new Set([6, 17, 132]);
@@ -58,5 +58,5 @@ export function communityIdV1(
     buf[o++] = (bPort >> 8) & 0xff;
     buf[o++] = bPort & 0xff;
   }
-  return `1:${createHash('sha1').update(buf).digest('base64')}`;
+  return `1:${base64(sha1(buf))}`;
 }

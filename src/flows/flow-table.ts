@@ -10,7 +10,6 @@
 //   4. Otherwise, for TCP the side with the lower port is the server; for UDP and equal ports the
 //      sender of the first packet is the client (a capture usually starts before a UDP exchange).
 
-import { createHash } from 'node:crypto';
 import type { DecodedPacket } from '../decode/types.js';
 import { TcpFlag } from '../decode/types.js';
 import type { Direction } from '../protocols/analyser.js';
@@ -146,19 +145,36 @@ export class FlowTable<E = unknown> {
     const dst = pkt.dstAddr;
     const sp = pkt.srcPort;
     const dp = pkt.dstPort;
-    const hA = fmix32(addrWord(src) ^ Math.imul(sp + 1, 0x9e3779b1));
-    const hB = fmix32(addrWord(dst) ^ Math.imul(dp + 1, 0x9e3779b1));
+    // For IPv4 the address word is the address itself, so equal words are equal addresses; for
+    // IPv6 it is a hash and the bytes are compared too.
+    const sw = addrWord(src);
+    const dw = addrWord(dst);
+    const hA = fmix32(sw ^ Math.imul(sp + 1, 0x9e3779b1));
+    const hB = fmix32(dw ^ Math.imul(dp + 1, 0x9e3779b1));
     const hash = fmix32(((hA + hB) >>> 0) ^ proto ^ (pkt.vlan << 8) ^ (pkt.innerVlan << 20));
+    const isV6 = src.length !== 4;
 
     let flow = this.buckets[hash & this.mask];
     let dir: Direction = 0;
     while (flow !== undefined) {
       if (flow.hash === hash && flow.protocol === proto && flow.vlan === pkt.vlan && flow.innerVlan === pkt.innerVlan) {
-        if (flow.clientPort === sp && flow.serverPort === dp && sameAddr(flow.clientAddr, src) && sameAddr(flow.serverAddr, dst)) {
+        if (
+          flow.clientPort === sp &&
+          flow.serverPort === dp &&
+          flow.clientWord === sw &&
+          flow.serverWord === dw &&
+          (!isV6 || (sameAddr(flow.clientAddr, src) && sameAddr(flow.serverAddr, dst)))
+        ) {
           dir = 0;
           break;
         }
-        if (flow.clientPort === dp && flow.serverPort === sp && sameAddr(flow.clientAddr, dst) && sameAddr(flow.serverAddr, src)) {
+        if (
+          flow.clientPort === dp &&
+          flow.serverPort === sp &&
+          flow.clientWord === dw &&
+          flow.serverWord === sw &&
+          (!isV6 || (sameAddr(flow.clientAddr, dst) && sameAddr(flow.serverAddr, src)))
+        ) {
           dir = 1;
           break;
         }
@@ -204,9 +220,12 @@ export class FlowTable<E = unknown> {
     }
     if (proto === 6) flow.updateTcpState(dir, flags);
     // Move to the tail of its (possibly new) timeout class list: the lists stay in last-seen order.
-    this.unlinkList(flow);
-    flow.timeoutClass = flow.currentTimeoutClass();
-    this.linkListTail(flow);
+    const cls = flow.currentTimeoutClass();
+    if (cls !== flow.timeoutClass || this.tails[cls] !== flow) {
+      this.unlinkList(flow);
+      flow.timeoutClass = cls;
+      this.linkListTail(flow);
+    }
     return flow;
   }
 
@@ -272,6 +291,8 @@ export class FlowTable<E = unknown> {
     const clientPort = isSenderClient ? pkt.srcPort : pkt.dstPort;
     const serverPort = isSenderClient ? pkt.dstPort : pkt.srcPort;
     const communityId = communityIdV1(clientAddr, clientPort, serverAddr, serverPort, pkt.protocol);
+    const clientWord = addrWord(clientAddr);
+    const serverWord = addrWord(serverAddr);
     const flow = new Flow<E>({
       protocol: pkt.protocol,
       vlan: pkt.vlan,
@@ -280,8 +301,10 @@ export class FlowTable<E = unknown> {
       serverAddr,
       clientPort,
       serverPort,
+      clientWord,
+      serverWord,
       hash,
-      flowId: flowIdOf(communityId, pkt.vlan, pkt.innerVlan, ts),
+      flowId: flowIdOf(hash, clientWord, serverWord, clientPort, serverPort, pkt.protocol, pkt.vlan, pkt.innerVlan, ts),
       communityId,
       clientIp: formatIp(clientAddr),
       serverIp: formatIp(serverAddr),
@@ -365,11 +388,27 @@ export class FlowTable<E = unknown> {
 }
 
 /**
- * A deterministic 48-bit flow id (fits a JSON number exactly, as EVE's flow_id is a number):
- * the key, through its Community ID, and the start time, so the same input gives the same id.
+ * A deterministic 48-bit flow id (fits a JSON number exactly, as EVE's flow_id is a number): the
+ * oriented key (address words, ports, protocol, VLANs) and the start time through two independent
+ * 32-bit mixing lanes, so the same input gives the same id and different starts differ.
  */
-function flowIdOf(communityId: string, vlan: number, innerVlan: number, startUs: number): string {
-  const d = createHash('sha1').update(`${communityId}|${vlan}|${innerVlan}|${startUs}`).digest();
-  const hi = d.readUIntBE(0, 6);
-  return String(hi === 0 ? 1 : hi);
+function flowIdOf(
+  hash: number,
+  clientWord: number,
+  serverWord: number,
+  clientPort: number,
+  serverPort: number,
+  protocol: number,
+  vlan: number,
+  innerVlan: number,
+  startUs: number,
+): string {
+  const lo = startUs % 0x100000000;
+  const hi = Math.floor(startUs / 0x100000000);
+  let a = fmix32(hash ^ Math.imul(lo, 0x9e3779b1) ^ hi);
+  a = fmix32(a ^ Math.imul(clientWord, 0x85ebca6b) ^ ((clientPort << 16) | serverPort));
+  let b = fmix32(serverWord ^ Math.imul(lo ^ protocol, 0xc2b2ae35) ^ (vlan << 12) ^ innerVlan);
+  b = fmix32(b ^ Math.imul(hi + clientWord, 0x27d4eb2f));
+  const id = (a >>> 0) * 0x10000 + (b & 0xffff);
+  return String(id === 0 ? 1 : id);
 }

@@ -46,6 +46,9 @@ export class Flow<E = unknown> implements FlowInfo {
   readonly serverAddr: Uint8Array;
   readonly clientPort: number;
   readonly serverPort: number;
+  /** 32-bit words of the addresses (the address itself for IPv4, a hash for IPv6). */
+  readonly clientWord: number;
+  readonly serverWord: number;
   readonly hash: number;
 
   // FlowInfo for analysers and detectors.
@@ -89,6 +92,8 @@ export class Flow<E = unknown> implements FlowInfo {
     serverAddr: Uint8Array;
     clientPort: number;
     serverPort: number;
+    clientWord: number;
+    serverWord: number;
     hash: number;
     flowId: string;
     communityId: string;
@@ -105,6 +110,8 @@ export class Flow<E = unknown> implements FlowInfo {
     this.serverAddr = init.serverAddr;
     this.clientPort = init.clientPort;
     this.serverPort = init.serverPort;
+    this.clientWord = init.clientWord;
+    this.serverWord = init.serverWord;
     this.hash = init.hash;
     this.flowId = init.flowId;
     this.communityId = init.communityId;
