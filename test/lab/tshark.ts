@@ -14,6 +14,19 @@ export function count(file: string, filter: string, verifyChecksums = false): nu
   return run(['-r', file, ...prefs, '-Y', filter, '-T', 'fields', '-e', 'frame.number']).split('\n').filter(Boolean).length;
 }
 
+/**
+ * One record per packet with the named fields (checksums verified), from a single tshark pass.
+ * A field absent from a packet is ''.
+ */
+export function table(file: string, names: string[]): Record<string, string>[] {
+  const args = ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-T', 'fields', '-E', 'occurrence=f'];
+  for (const n of names) args.push('-e', n);
+  return run(args).split('\n').filter((l) => l !== '').map((l) => {
+    const cols = l.split('\t');
+    return Object.fromEntries(names.map((n, i) => [n, cols[i] ?? '']));
+  });
+}
+
 /** One line per matching packet, fields separated by tabs. */
 export function fields(file: string, filter: string, names: string[]): string[][] {
   const args = ['-r', file, '-Y', filter, '-T', 'fields'];
