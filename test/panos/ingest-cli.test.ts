@@ -1,14 +1,16 @@
 // `minerwatch ingest` end to end: fixture files imported into a SQLite store, bad lines reported
 // as FILE:LINE with the valid lines around them still imported, stdout output without a store,
-// and usage errors with exit code 2.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// usage errors with exit code 2, and alerts forwarded to a syslog collector and an ECS file.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { SyslogReceiver } from '../../src/ingest/syslog/index.js';
 import { openStore } from '../../src/store/index.js';
+import { ManualClock } from '../../src/util/clock.js';
 
 const fixtures = new URL('../fixtures/panos/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'mw-ingest-'));
@@ -89,5 +91,27 @@ describe('minerwatch ingest', () => {
     expect((await run(['ingest'])).code).toBe(2);
     const bad = await run(['ingest', '--syslog', 'ftp://x']);
     expect([bad.code, bad.err.trim()]).toEqual([2, 'minerwatch: bad syslog address "ftp://x" (expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT)']);
+  });
+});
+
+describe('minerwatch ingest outputs', () => {
+  it('forwards imported alerts as CEF over TCP syslog and as ECS lines', async () => {
+    const msgs: string[] = [];
+    const rx = new SyslogReceiver({ listen: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], clock: new ManualClock(0), onMessage: (m) => msgs.push(m.msg) });
+    const [b] = await rx.start();
+    const ecs = join(dir, 'out.ecs.jsonl');
+    try {
+      const r = await run(['ingest', join(fixtures, 'threat.csv'), '--format', 'panos-threat', '--forward-syslog', `tcp://127.0.0.1:${b!.port}`,
+        '--forward-format', 'cef', '--ecs-out', ecs]);
+      expect(r.code).toBe(0);
+      expect(r.err).toContain('forward syslog: {"sent":4');
+      expect(r.err).toContain('ecs: 4 alerts written');
+      for (let i = 0; i < 200 && msgs.length < 4; i++) await new Promise((res) => setTimeout(res, 10));
+      expect(msgs.map((m) => m.split('|')[4])).toEqual(['85886', '86098', '86510', '54321']);
+      expect(readFileSync(ecs, 'utf8').trim().split('\n')).toHaveLength(4);
+    } finally {
+      await rx.close();
+    }
+    expect((await run(['ingest', 'x', '--format', 'eve', '--forward-webhook', 'http://127.0.0.1:9/'])).err).toContain('needs --dead-letter');
   });
 });

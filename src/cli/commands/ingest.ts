@@ -2,10 +2,12 @@
 // Files of PAN-OS THREAT or TRAFFIC logs (CSV bodies, bare or with their syslog header), Suricata
 // EVE alerts, or webhook JSON, read once or followed as they grow (--follow); and a syslog
 // receiver (--syslog) for PAN-OS server profiles. Mining alerts go to the store (--db) or, without
-// one, to stdout as EVE lines; flows to the store or stdout as JSON lines. Bad lines are reported
-// as FILE:LINE: reason on stderr and counted; the valid lines around them are still imported.
+// one, to stdout as EVE lines, and to any outputs asked for (syslog, webhook, ECS file); flows to
+// the store or stdout as JSON lines. Bad lines are reported as FILE:LINE: reason on stderr and
+// counted; the valid lines around them are still imported.
 
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { toEveLine } from '../../alerts/eve.js';
 import type { Alert } from '../../alerts/types.js';
@@ -14,6 +16,7 @@ import { FileFollower, parseEveAlertLine, readLines, type LineSink } from '../..
 import { PanosIngest } from '../../ingest/panos/index.js';
 import { parseListenList, parseSyslog, startSyslogIngest, StoreWriter, type SyslogIngest } from '../../ingest/syslog/index.js';
 import { parseWebhookDocument } from '../../ingest/webhook/index.js';
+import { EcsFileWriter, SyslogSender, WebhookSender } from '../../output/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { UsageError, type CliIo } from '../io.js';
@@ -32,6 +35,12 @@ interface IngestOpts {
   syslog?: string;
   tlsCert?: string;
   tlsKey?: string;
+  forwardSyslog?: string;
+  forwardFormat?: string;
+  forwardCa?: string;
+  forwardWebhook?: string;
+  deadLetter?: string;
+  ecsOut?: string;
 }
 
 export interface FileCounts {
@@ -142,6 +151,12 @@ export function registerIngest(program: Command, io: CliIo): void {
     .option('--syslog <list>', 'receive PAN-OS syslog on udp://HOST:PORT,tcp://HOST:PORT,tls://HOST:PORT (until interrupted)')
     .option('--tls-cert <file>', 'PEM certificate for tls:// listeners')
     .option('--tls-key <file>', 'PEM private key for tls:// listeners')
+    .option('--forward-syslog <url>', 'also forward alerts to a syslog collector: udp://, tcp:// or tls://HOST:PORT')
+    .option('--forward-format <format>', 'body of forwarded syslog messages: json or cef', 'json')
+    .option('--forward-ca <file>', 'PEM CA trusted for a tls:// collector')
+    .option('--forward-webhook <url>', 'also POST alerts to this webhook (needs --dead-letter)')
+    .option('--dead-letter <file>', 'JSON lines file for alerts the webhook could not take')
+    .option('--ecs-out <file>', 'also append alerts as ECS JSON lines to this file')
     .action(async (files: string[], opts: IngestOpts) => {
       io.exitCode = await runIngest(files, opts, io, systemClock);
     });
@@ -177,6 +192,7 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
     }
   }
 
+  const outputs = makeOutputs(opts, clock);
   let store: Store | undefined;
   if (opts.db) {
     try {
@@ -190,6 +206,9 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
     onAlert: (a: Alert): void => {
       if (writer) writer.addAlert(a);
       else io.stdout.write(`${toEveLine(a)}\n`);
+      outputs.syslog?.send(a);
+      outputs.webhook?.send(a);
+      outputs.ecs?.write(a);
     },
     onFlow: (f: FlowRecord): void => {
       if (writer) writer.addFlow(f);
@@ -240,10 +259,16 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
     await syslog?.close();
     await writer?.flush();
     await store?.close();
+    await outputs.syslog?.close();
+    await outputs.webhook?.flush();
+    await outputs.ecs?.close();
   }
 
   for (const { file, imp } of importers) io.stderr.write(`${file}: ${summary(imp.counts)}\n`);
   if (syslog) io.stderr.write(`syslog: ${JSON.stringify({ receiver: syslog.receiver.counters, panos: syslog.panos.counters })}\n`);
+  if (outputs.syslog) io.stderr.write(`forward syslog: ${JSON.stringify(outputs.syslog.counters)}\n`);
+  if (outputs.webhook) io.stderr.write(`forward webhook: ${JSON.stringify(outputs.webhook.counters)}\n`);
+  if (outputs.ecs) io.stderr.write(`ecs: ${outputs.ecs.written} alerts written${outputs.ecs.errors ? `, ${outputs.ecs.errors} write errors` : ''}\n`);
   if (writer) {
     const w = writer.counters;
     io.stderr.write(`store: ${w.alerts_new} new alerts, ${w.flows_new} new flows` +
@@ -251,6 +276,43 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
     if (w.write_errors) return 1;
   }
   return 0;
+}
+
+interface Outputs {
+  syslog?: SyslogSender;
+  webhook?: WebhookSender;
+  ecs?: EcsFileWriter;
+}
+
+function makeOutputs(opts: IngestOpts, clock: Clock): Outputs {
+  const out: Outputs = {};
+  if (opts.forwardSyslog) {
+    const format = opts.forwardFormat ?? 'json';
+    if (format !== 'json' && format !== 'cef') throw new UsageError(`bad --forward-format "${format}" (json or cef)`);
+    let ca: Buffer | undefined;
+    if (opts.forwardCa) {
+      try {
+        ca = readFileSync(opts.forwardCa);
+      } catch (err) {
+        throw new UsageError(`cannot read ${opts.forwardCa}: ${(err as Error).message}`);
+      }
+    }
+    try {
+      out.syslog = new SyslogSender({ url: opts.forwardSyslog, format, hostname: hostname(), ca });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (opts.forwardWebhook) {
+    if (!opts.deadLetter) throw new UsageError('--forward-webhook needs --dead-letter FILE');
+    try {
+      out.webhook = new WebhookSender({ url: opts.forwardWebhook, deadLetterPath: opts.deadLetter, clock });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (opts.ecsOut) out.ecs = new EcsFileWriter(opts.ecsOut);
+  return out;
 }
 
 function summary(c: FileCounts): string {
