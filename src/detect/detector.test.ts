@@ -424,3 +424,16 @@ describe('per-flow evidence caps', () => {
     expect(alerts[0]?.alert.signature_id).toBe(RULES.POOL_DNS.sid);
   });
 });
+
+describe('evidence of alerts released from another flow', () => {
+  it('carries the held flow protocol objects as of its last fact', () => {
+    const { det, alerts } = harness();
+    const rec = { stratum: { dialect: 'stratum-v1', miner_side: 'client', counts: { jobs: 0 } } };
+    const a = view('960', {}, rec);
+    det.onFact(a, fact('stratum.subscribe', T0, { dialect: 'stratum-v1', method: 'mining.subscribe' }));
+    const other = view('961', { clientIp: '10.9.9.9' });
+    det.onFact(other, fact('http.request', T0 + DEFAULT_ALERT_HOLD_US, { hostname: 'example.org' }));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.evidence.stratum).toEqual(rec.stratum);
+  });
+});

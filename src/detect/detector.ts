@@ -146,6 +146,14 @@ export class MiningDetector implements Detector {
     }
     if (!ev.hasLearnedCheck) this.checkLearned(ev, event.tsUs);
     this.settle(ev, flow, event.tsUs);
+    // A held alert may be released later from another flow's fact, when this flow's view is not
+    // at hand: keep its protocol objects current while anything is held.
+    for (const st of ev.families.values()) {
+      if (!st.isEmitted) {
+        ev.flow.records = flow.protocolRecords();
+        break;
+      }
+    }
   }
 
   onFlowEnd(flow: FlowView, end: FlowEnd): void {
