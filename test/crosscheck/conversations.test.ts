@@ -19,7 +19,7 @@ describe('tshark cross-check', () => {
   for (const file of files) {
     it(`${file}: packets and TCP/UDP conversations equal tshark's`, async () => {
       const ours = await ourConv(file);
-      const ref = tsharkReference(file);
+      const ref = await tsharkReference(file);
       expect(ref.problems).toEqual([]);
       expect(ours.packets).toBe(ref.packets);
       expect(sortedEntries(ours.conv)).toEqual(sortedEntries(ref.conv));

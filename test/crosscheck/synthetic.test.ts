@@ -94,7 +94,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mw-synth-'));
 
 async function check(file: string): Promise<void> {
   const ours = await ourConv(file);
-  const ref = tsharkReference(file);
+  const ref = await tsharkReference(file);
   expect(ref.problems).toEqual([]);
   expect(ours.packets).toBe(ref.packets);
   expect(sorted(ours.conv)).toEqual(sorted(ref.conv));

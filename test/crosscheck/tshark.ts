@@ -2,7 +2,7 @@
 // statistics (`-z conv,tcp -z conv,udp`) and an exact per-frame field dump, plus the same
 // figures computed from our own reader and decoder.
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptureFormatError, readCapture, type CaptureSummary } from '../../src/capture/index.js';
@@ -62,11 +62,19 @@ export function findCaptures(dir: string): string[] {
 }
 
 /** tshark's standard output; a damaged capture makes it exit non-zero after printing what it read. */
-function tshark(args: string[]): string {
-  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.error) throw r.error;
-  if (r.status !== 0 && !/cut short|appears to be damaged|corrupt/i.test(r.stderr)) throw new Error(`tshark ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
+function tshark(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tshark', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0 && !/cut short|appears to be damaged|corrupt/i.test(err)) reject(new Error(`tshark ${args.join(' ')}: ${err}`));
+      else resolve(Buffer.concat(out).toString('utf8'));
+    });
+  });
 }
 
 /** A byte figure as tshark prints it: exact ("1234 bytes") or abbreviated ("134 kB"). */
@@ -129,8 +137,8 @@ export interface TsharkFigures {
  * tables do not count), with its frame length. A reassembled IP datagram shows its transport
  * header on the frame of the fragment that completed it, as in the conversation table.
  */
-export function tsharkFigures(file: string): TsharkFigures {
-  const text = tshark([
+export async function tsharkFigures(file: string): Promise<TsharkFigures> {
+  const text = await tshark([
     '-n', '-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=l',
     '-e', 'frame.number', '-e', 'frame.len', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ipv6.src', '-e', 'ipv6.dst',
     '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'icmp.type', '-e', 'icmpv6.type',
@@ -170,8 +178,8 @@ export interface TsharkReference {
  * alone is not the reference: it also lists frames whose transport header tshark found
  * malformed (UDP length under 8, TCP data offset under 20 bytes), which the table leaves out.
  */
-export function tsharkReference(file: string): TsharkReference {
-  const fig = tsharkFigures(file);
+export async function tsharkReference(file: string): Promise<TsharkReference> {
+  const fig = await tsharkFigures(file);
   const conv = new Map<string, Conv>();
   const problems: string[] = [];
   const exactBytes = new Map<string, { ab: boolean; ba: boolean }>();
