@@ -2,6 +2,7 @@
 // pool it runs itself) lists the pool domains and the addresses or networks involved. A match
 // suppresses the alert and is counted, so suppression is visible rather than silent.
 
+import { readFileSync } from 'node:fs';
 import { cidrContains, parseCidr, parseIp, type Cidr } from '../util/ip.js';
 import { DomainSuffixSet, normalizeDomain } from './domain-set.js';
 
@@ -74,5 +75,35 @@ export class AllowList {
     let n = 0;
     for (const v of this.suppressed.values()) n += v;
     return n;
+  }
+}
+
+/**
+ * Reads an allow list from a JSON file (`{"domains": [...], "ips": [...]}`). Throws an Error naming
+ * the file for unreadable files, bad JSON, unknown keys and invalid entries (configuration
+ * errors, not wire data).
+ */
+export function loadAllowListFile(path: string): AllowList {
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read allow list ${path}: ${(err as Error).message}`);
+  }
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${path}: an allow list is a JSON object`);
+  const obj = config as Record<string, unknown>;
+  for (const k of Object.keys(obj)) if (k !== 'domains' && k !== 'ips') throw new Error(`${path}: unknown key ${JSON.stringify(k)} (expected domains, ips)`);
+  const list = (k: string): string[] | undefined => {
+    const v = obj[k];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(`${path}: ${k} must be an array of strings`);
+    return v as string[];
+  };
+  const domains = list('domains');
+  const ips = list('ips');
+  try {
+    return new AllowList({ ...(domains ? { domains } : {}), ...(ips ? { ips } : {}) });
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
   }
 }

@@ -107,3 +107,29 @@ describe('algorithms, ports, nodes and allow lists', () => {
     expect(new AllowList().match(['192.0.2.5'], ['x.com'])).toBeUndefined();
   });
 });
+
+describe('allow-list files', () => {
+  it('load from JSON and name the file in every configuration error', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadAllowListFile } = await import('./allow-list.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mw-allow-'));
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ domains: ['pool.example.org'], ips: ['192.0.2.0/24'] }));
+    expect(loadAllowListFile(good).matchIp('192.0.2.9')?.entry).toBe('192.0.2.0/24');
+    const cases: Array<[string, RegExp]> = [
+      ['{"domains": "x"}', /domains must be an array of strings/],
+      ['{"hosts": []}', /unknown key "hosts"/],
+      ['[]', /is a JSON object/],
+      ['{nope', /cannot read allow list/],
+      ['{"ips": ["999.1.1.1"]}', /not an address or CIDR/],
+    ];
+    for (const [text, re] of cases) {
+      const p = join(dir, 'bad.json');
+      writeFileSync(p, text);
+      expect(() => loadAllowListFile(p)).toThrow(re);
+      expect(() => loadAllowListFile(p)).toThrow(p);
+    }
+  });
+});

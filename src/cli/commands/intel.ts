@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { MINER_AGENT_PATTERNS } from '../../intel/agents.js';
 import { knownAlgorithmCount } from '../../intel/algorithms.js';
-import { AllowList, type AllowListConfig } from '../../intel/allow-list.js';
+import { AllowList, loadAllowListFile } from '../../intel/allow-list.js';
 import { NODE_PORTS } from '../../intel/crypto-nodes.js';
 import { normalizeDomain } from '../../intel/domain-set.js';
 import { importList, LIST_FORMATS, toBatchText, type ListFormat } from '../../intel/importers.js';
@@ -33,16 +33,10 @@ function loadDomains(path: string | undefined): PoolDomainList {
 
 function loadAllow(path: string | undefined): AllowList {
   if (!path) return new AllowList();
-  let config: AllowListConfig;
   try {
-    config = JSON.parse(readFileSync(path, 'utf8')) as AllowListConfig;
+    return loadAllowListFile(path);
   } catch (err) {
-    throw new UsageError(`cannot read allow list ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return new AllowList(config);
-  } catch (err) {
-    throw new UsageError(`${path}: ${(err as Error).message}`);
+    throw new UsageError((err as Error).message);
   }
 }
 
