@@ -9,7 +9,7 @@ import type { StratumLimits } from './session.js';
 
 export type { StratumRecord, StratumDialect, StratumStep } from './record.js';
 export { STRATUM_FACT_NAMES } from './record.js';
-export { StratumConversation, DEFAULT_STRATUM_LIMITS } from './session.js';
+export { StratumConversation, DEFAULT_STRATUM_LIMITS, withPoolHost } from './session.js';
 export type { StratumLimits } from './session.js';
 
 export function createStratumAnalyser(limits: Partial<StratumLimits> = {}): Analyser {

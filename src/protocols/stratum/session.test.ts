@@ -327,3 +327,14 @@ describe('stratum hostile input', () => {
     );
   });
 });
+
+describe('withPoolHost', () => {
+  it('fills the pool host from DNS or SNI only when the protocol named none', async () => {
+    const { withPoolHost } = await import('./index.js');
+    const noHost = rec(replayFixture(analyser, 'stratum-cryptonote-nanopool'));
+    expect(withPoolHost(noHost, 'xmr-eu1.nanopool.org', 'dns')).toMatchObject({ pool_host: 'xmr-eu1.nanopool.org', pool_host_source: 'dns' });
+    expect(noHost.pool_host).toBeUndefined();
+    const named = rec(replayFixture(analyser, 'stratum-zcash-flypool'));
+    expect(withPoolHost(named, 'other.example', 'sni').pool_host).toBe('eu1-zcash.flypool.org');
+  });
+});

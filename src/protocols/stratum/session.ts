@@ -637,3 +637,12 @@ export class StratumSession implements AnalyserSession {
     return this.conv;
   }
 }
+
+/**
+ * A copy of a stratum record with the pool host filled in from outside the protocol (a DNS answer
+ * for the server address, or the TLS SNI), unless the protocol already named one.
+ */
+export function withPoolHost(rec: StratumRecord, host: string, source: 'dns' | 'sni'): StratumRecord {
+  if (rec.pool_host !== undefined || host.length === 0) return rec;
+  return { ...rec, pool_host: capString(host) ?? host, pool_host_source: source };
+}
