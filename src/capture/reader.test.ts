@@ -1,7 +1,7 @@
 // Tests of reading from files, stdin and gzip, of the pcap writer (checked by tshark), and of
 // live capture through tcpdump on the loopback interface.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -64,6 +64,12 @@ describe('readCapture', () => {
     const ref = await digests(MINING);
     expect(await digests('-', { stdin: chunked(bytes) })).toEqual(ref);
     expect(await digests('-', { stdin: chunked(gzipSync(bytes)) })).toEqual(ref);
+  });
+
+  it("reads tcpdump's own output through a pipe, as in `tcpdump -U -w - | minerwatch scan -`", async () => {
+    const child = spawn('tcpdump', ['-n', '-U', '-r', MINING, '-w', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const got = await digests('-', { stdin: child.stdout });
+    expect(got).toEqual(await digests(MINING));
   });
 
   it('rejects a truncated file with its name and offset after delivering what came before', async () => {
