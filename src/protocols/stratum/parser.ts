@@ -57,6 +57,8 @@ const MINING_METHODS: ReadonlyMap<string, MethodInfo> = new Map<string, MethodIn
   ['mining.pong', { dialect: 'stratum-v1', role: 'keepalive' }],
   ['mining.hashrate', { dialect: 'stratum-v1', role: 'hashrate' }],
   ['client.reconnect', { dialect: 'stratum-v1', role: 'reconnect' }],
+  ['client.get_version', { dialect: 'stratum-v1', role: 'other' }],
+  ['client.show_message', { dialect: 'stratum-v1', role: 'other' }],
   ['eth_submitLogin', { dialect: 'ethproxy', role: 'login' }],
   ['eth_login', { dialect: 'ethproxy', role: 'login' }],
   ['eth_getWork', { dialect: 'ethproxy', role: 'getwork' }],
