@@ -44,7 +44,7 @@ export function methodCounts(bytes) {
 export function httpRequestCounts(bytes) {
   /** @type {Record<string, number>} */
   const counts = {};
-  for (const m of bytes.toString('latin1').matchAll(/(?:^|\r\n)(GET|POST|PUT|HEAD) (\S{1,200}) HTTP\/1\.[01]\r\n/g)) {
+  for (const m of bytes.toString('latin1').matchAll(/(GET|POST|PUT|HEAD) (\S{1,200}) HTTP\/1\.[01]\r\n/g)) {
     const key = `${m[1]} ${m[2]}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
