@@ -93,12 +93,12 @@ export class TlsSession implements AnalyserSession {
           s.isDone = true;
           break;
         }
+        if (s.recordType === 21) this.anomaly('tls.alert');
         if (s.recordLeft === 0) s.headerUsed = 0;
         continue;
       }
       const take = Math.min(s.recordLeft, data.length - pos);
       if (s.recordType === 22) this.appendHandshake(direction, s, data.subarray(pos, pos + take), tsUs);
-      else if (s.recordType === 21) this.anomaly('tls.alert');
       pos += take;
       s.recordLeft -= take;
       if (s.recordLeft === 0) s.headerUsed = 0;
