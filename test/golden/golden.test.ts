@@ -46,7 +46,7 @@ const cases = readdirSync(here, { withFileTypes: true })
 describe('golden corpus', () => {
   it('has the corpus and every case', () => {
     expect(existsSync(corpus), `corpus not found at ${corpus} (set MINERWATCH_CORPUS)`).toBe(true);
-    expect(cases.length).toBeGreaterThanOrEqual(47);
+    expect(cases.length).toBeGreaterThanOrEqual(49);
   });
 
   for (const name of cases) {
