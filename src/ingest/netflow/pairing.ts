@@ -182,23 +182,57 @@ export function flowId(
     'source' | 'observer' | 'proto' | 'src_ip' | 'src_port' | 'dest_ip' | 'dest_port' | 'start_us' | 'end_us' | 'pkts_toserver' | 'pkts_toclient' | 'bytes_toserver' | 'bytes_toclient'
   >,
 ): string {
-  return hash64(
-    `${r.source}|${r.observer ?? ''}|${r.proto}|${r.src_ip}|${r.src_port}|${r.dest_ip}|${r.dest_port}|${r.start_us}|${r.end_us}|` +
-      `${r.pkts_toserver}|${r.bytes_toserver}|${r.pkts_toclient}|${r.bytes_toclient}`,
-  );
+  // Mixed field by field (no concatenated key string: this runs once per stored record).
+  const h = new FlowHash();
+  h.str(r.source);
+  h.str(r.observer ?? '');
+  h.str(r.proto);
+  h.str(r.src_ip);
+  h.num(r.src_port);
+  h.str(r.dest_ip);
+  h.num(r.dest_port);
+  h.num(r.start_us);
+  h.num(r.end_us);
+  h.num(r.pkts_toserver);
+  h.num(r.bytes_toserver);
+  h.num(r.pkts_toclient);
+  h.num(r.bytes_toclient);
+  return h.hex();
 }
 
-/** Two independent 32-bit FNV-1a style mixes, printed as 16 hex digits (not cryptographic). */
-export function hash64(s: string): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 0x01000193);
-    h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
+/** Two independent 32-bit multiplicative mixes, printed as 16 hex digits (not cryptographic). */
+class FlowHash {
+  private h1 = 0x811c9dc5;
+  private h2 = 0x01000193 ^ 0x5bd1e995;
+
+  private mix(v: number): void {
+    this.h1 = Math.imul(this.h1 ^ v, 0x01000193);
+    this.h2 = Math.imul(this.h2 ^ v, 0x5bd1e995);
+    this.h2 ^= this.h2 >>> 15;
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
-  h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+
+  str(s: string): void {
+    for (let i = 0; i < s.length; i++) this.mix(s.charCodeAt(i));
+    this.mix(0x7c); // field separator
+  }
+
+  /** Non-negative integers up to 2^53: low and high 32-bit words. */
+  num(v: number): void {
+    this.mix(v >>> 0);
+    this.mix(Math.floor(v / 0x100000000) >>> 0);
+    this.mix(0x7c);
+  }
+
+  hex(): string {
+    const a = Math.imul(this.h1 ^ (this.h1 >>> 16), 0x85ebca6b) >>> 0;
+    const b = Math.imul(this.h2 ^ (this.h2 >>> 13), 0xc2b2ae35) >>> 0;
+    return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+  }
+}
+
+/** The same hash over one string (content ids of imported records). */
+export function hash64(s: string): string {
+  const h = new FlowHash();
+  h.str(s);
+  return h.hex();
 }
