@@ -16,6 +16,8 @@ function h(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'class') el.className = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
+    // Through the CSSOM: the Content-Security-Policy forbids style attributes, not style properties.
+    else if (k === 'style') el.style.cssText = v;
     else el.setAttribute(k, String(v));
   }
   for (const c of children.flat()) {
@@ -150,10 +152,14 @@ function renderQueue() {
     paint();
   }
   // Only the rows in view (plus a margin) exist in the page, so 100 k alerts scroll smoothly.
-  function paint() {
+  let painted = '';
+  function paint(force = true) {
     const top = viewport.scrollTop;
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 10);
     const last = Math.min(rows.length, Math.ceil((top + viewport.clientHeight) / ROW_HEIGHT) + 10);
+    const key = `${first}:${last}:${state.selected}:${rows.length}`;
+    if (!force && key === painted) return;
+    painted = key;
     const nodes = [];
     for (let i = first; i < last; i++) {
       const r = rows[i];
@@ -166,7 +172,7 @@ function renderQueue() {
       const s = sla(a);
       nodes.push(h('div', { class: `row${i === state.selected ? ' selected' : ''}`, style, role: 'row', dataset: { index: String(i), id: a.id }, onclick: () => openAlert(a.id) },
         h('span', {}, h('span', { class: `sev sev-${a.severity}` }, String(a.severity))),
-        h('span', { class: s.cls }, s.text),
+        h('span', { class: s.cls, dataset: { sla: String(i) } }, s.text),
         h('span', {}, a.status.replace('_', ' ')),
         h('span', {}, a.assignee ?? ''),
         h('span', {}, a.source),
@@ -186,7 +192,17 @@ function renderQueue() {
     else if (y + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = y + ROW_HEIGHT - viewport.clientHeight;
     paint();
   }
-  viewport.addEventListener('scroll', paint, { passive: true });
+  // The first-look countdown ticks in place; rows are rebuilt only when the view changes.
+  function tick() {
+    for (const el of spacer.querySelectorAll('[data-sla]')) {
+      const r = rows[Number(el.dataset.sla)];
+      if (!r || !r.alert) continue;
+      const s = sla(r.alert);
+      el.textContent = s.text;
+      el.className = s.cls;
+    }
+  }
+  viewport.addEventListener('scroll', () => paint(false), { passive: true });
   viewport.addEventListener('keydown', (ev) => {
     if (ev.key === 'ArrowDown' || ev.key === 'j') { move(1); ev.preventDefault(); }
     else if (ev.key === 'ArrowUp' || ev.key === 'k') { move(-1); ev.preventDefault(); }
@@ -206,7 +222,7 @@ function renderQueue() {
   if (state.alerts.length === 0) refresh(); else draw();
   viewport.focus();
   clearInterval(ticker);
-  ticker = setInterval(paint, 1000);
+  ticker = setInterval(tick, 1000);
 }
 let ticker;
 let queueKeys = null;
@@ -290,7 +306,7 @@ function renderVerdictPanel(a, d) {
     } catch (e) { msg.textContent = e.message; }
   } }, label);
   const assignee = h('input', { value: a.assignee ?? '', placeholder: 'assignee', 'aria-label': 'assignee' });
-  return h('div', { class: 'card' }, h('h2', {}, 'Your verdict'),
+  return h('div', { class: 'card', 'data-test': 'analyst-verdict' }, h('h2', {}, 'Your verdict'),
     kv([['Status', a.status.replace('_', ' ')], ['Verdict', a.verdict ? a.verdict.replace('_', ' ') : 'none'], ['Note', a.verdict_note], ['Assignee', a.assignee]]),
     h('div', { class: 'actions' }, verdictButton('true_positive', 'TruePositive'), verdictButton('false_positive', 'FalsePositive'), verdictButton('benign', 'Benign'), verdictButton('indeterminate', 'Indeterminate')),
     note,
