@@ -46,6 +46,10 @@ export class JsonRpcSession implements AnalyserSession {
   private foreign = 0;
   private status: SessionStatus = OK;
   private isMining = false;
+  /** Direction and time of the chunk being framed, read by the value callback (made once). */
+  private curDirection: Direction = 0;
+  private curTsUs = 0;
+  private readonly onValueEvent = (ev: ValueEvent): void => this.onValue(this.curDirection, ev, this.curTsUs);
 
   constructor(
     ctx: SessionContext,
@@ -64,7 +68,9 @@ export class JsonRpcSession implements AnalyserSession {
     if (room <= 0) return this.checkDone();
     const chunk = data.length > room ? data.subarray(0, room) : data;
     this.bytesSeen[direction] += chunk.length;
-    this.framers[direction].push(chunk, (ev) => this.onValue(direction, ev, tsUs));
+    this.curDirection = direction;
+    this.curTsUs = tsUs;
+    this.framers[direction].push(chunk, this.onValueEvent);
     // onValue may have switched the status (a mining message): re-read it through a method.
     if (this.current().kind === 'violation') return this.status;
     if (this.tally.messageCount === 0 && this.foreign >= this.limits.maxForeignValues) {

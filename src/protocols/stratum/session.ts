@@ -552,6 +552,10 @@ export class StratumSession implements AnalyserSession {
   private readonly bytesSeen: [number, number] = [0, 0];
   private linesSeen = 0;
   private isFinished = false;
+  /** Direction and time of the chunk being split, read by the line callback (made once, not per packet). */
+  private curDirection: Direction = 0;
+  private curTsUs = 0;
+  private readonly onLineEvent = (ev: LineEvent): void => this.onLine(this.curDirection, ev, this.curTsUs);
 
   constructor(
     private readonly ctx: SessionContext,
@@ -573,7 +577,9 @@ export class StratumSession implements AnalyserSession {
     if (room <= 0) return this.maybeDone();
     const chunk = data.length > room ? data.subarray(0, room) : data;
     this.bytesSeen[direction] += chunk.length;
-    this.splitters[direction].push(chunk, (ev) => this.onLine(direction, ev, tsUs));
+    this.curDirection = direction;
+    this.curTsUs = tsUs;
+    this.splitters[direction].push(chunk, this.onLineEvent);
     if (!this.conv.isMining && this.linesSeen >= this.limits.maxLinesWithoutMining) {
       this.isFinished = true;
       return violation('stratum.no_mining_messages');
