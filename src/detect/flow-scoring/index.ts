@@ -8,6 +8,7 @@ import { scoreMinerPair, type FlowScore, type PoolIntel } from './score.js';
 
 export * from './score.js';
 export { flowMinerAlert, FLOW_MINER_SID, FLOW_MAX_CONFIDENCE } from './alert.js';
+export { poolIntel, type PoolIntelSources } from './intel.js';
 
 export interface ScoredPair {
   client: string;
