@@ -437,3 +437,16 @@ describe('evidence of alerts released from another flow', () => {
     expect(alerts[0]?.evidence.stratum).toEqual(rec.stratum);
   });
 });
+
+describe('miner orientation', () => {
+  it('names the miner as the source when the stratum analyser found it on the server side', () => {
+    const { det, alerts } = harness();
+    // Mid-session capture whose orientation was guessed wrongly: the pool is the flow's client.
+    const v = view('970', { clientIp: '198.51.100.7', clientPort: 3333, serverIp: '10.1.2.3', serverPort: 49152, isOrientationFromSyn: false });
+    det.onFact(v, fact('stratum.dialect', T0, { dialect: 'stratum-v1', miner_side: 'server', miner_side_basis: 'pushes', is_mid_session: true }));
+    det.onFact(v, fact('stratum.job', T0 + 1, { dialect: 'stratum-v1', method: 'mining.notify' }, 0));
+    det.onFlowEnd(v, end(v, T0 + 10));
+    expect(alerts[0]).toMatchObject({ src_ip: '10.1.2.3', src_port: 49152, dest_ip: '198.51.100.7', dest_port: 3333, flow_id: '970' });
+    expect(alerts[0]?.explanation).toBe('10.1.2.3 received mining work from 198.51.100.7:3333 (the capture starts mid-session).');
+  });
+});

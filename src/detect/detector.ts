@@ -624,6 +624,13 @@ export class MiningDetector implements Detector {
     if (family === 'pool-name' && top.id === RULES.TLS_MINING_PORT.id) {
       evidence.flow = { duration_us: f.lastUs - f.startUs };
     }
+    // The analyst's first question is whether the source is an internal miner: when the stratum
+    // analyser found the miner on the flow's server side (a capture that began mid-session with
+    // the orientation guessed from ports), the alert names the miner as its source.
+    const isReversed = family === 'conversation' && c.minerSide === 'server';
+    const seen: FlowEvidence = isReversed
+      ? { ...ev, flow: { ...f, clientIp: f.serverIp, clientPort: f.serverPort, serverIp: f.clientIp, serverPort: f.clientPort } }
+      : ev;
     const id = alertId('sensor', this.sensor, f.flowId, f.communityId, top.sid, f.startUs);
     return {
       id,
@@ -631,10 +638,10 @@ export class MiningDetector implements Detector {
       ts_us: st.firstUs,
       flow_id: f.flowId,
       community_id: f.communityId,
-      src_ip: f.clientIp,
-      src_port: f.clientPort,
-      dest_ip: f.serverIp,
-      dest_port: f.serverPort,
+      src_ip: seen.flow.clientIp,
+      src_port: seen.flow.clientPort,
+      dest_ip: seen.flow.serverIp,
+      dest_port: seen.flow.serverPort,
       proto: f.transport === 'tcp' ? 'TCP' : 'UDP',
       ...(f.appProto ? { app_proto: f.appProto } : {}),
       alert: {
@@ -648,7 +655,7 @@ export class MiningDetector implements Detector {
         metadata: { family: [family] },
       },
       confidence: this.confidence(ev, family, top, fired),
-      explanation: explain(ev, family),
+      explanation: explain(seen, family),
       rules: fired.map((r) => r.id),
       evidence,
     };
