@@ -19,10 +19,6 @@ import tls from 'node:tls';
 const MAX_LINE_BYTES = 64 * 1024;
 /** Fixed session id prefix so captures are easy to read; the rest is counted per connection. */
 const SESSION_PREFIX = 'mwlab';
-/** A documented Monero address (the Monero general fund) used wherever a wallet is expected. */
-export const LAB_WALLET =
-  '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A';
-
 /**
  * @typedef {{
  *   address: string, services: {dialect: string, port: number, tls: boolean}[], algo: string,

@@ -53,6 +53,9 @@ function jsonLines(socket, onMessage) {
   };
 }
 
+/** Bytes received from the server, reported at the end. */
+let received = 0;
+
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -65,6 +68,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function session(opts, script, onEnd) {
   const socket = net.connect({ host: opts.host, port: opts.port, family: 4 });
   socket.setNoDelay(true);
+  socket.on('data', (chunk) => {
+    received += chunk.length;
+  });
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
@@ -216,7 +222,7 @@ async function main() {
   const run = /** @type {Record<string, (o: typeof opts) => Promise<void>>} */ (modes)[opts.mode];
   if (!run) throw new Error(`unknown mode ${opts.mode}`);
   await run(opts);
-  console.error(`scripted-client: ${opts.mode} done`);
+  console.error(`scripted-client: ${opts.mode} done, ${received} bytes received`);
 }
 
 main().catch((err) => {
