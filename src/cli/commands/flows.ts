@@ -5,9 +5,8 @@
 
 import type { Command } from 'commander';
 import { analyseFlows, formatAnalysisTable } from '../../analytics/index.js';
-import { detectFlowMiners, type PoolIntel } from '../../detect/flow-scoring/index.js';
+import { detectFlowMiners, poolIntel } from '../../detect/flow-scoring/index.js';
 import { importFlowFiles, IMPORT_FORMATS, type ImportFormat } from '../../ingest/flow-imports/index.js';
-import { isKnownPoolPort } from '../../intel/ports.js';
 import { openStore, type Store } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import { parseIp } from '../../util/ip.js';
@@ -121,7 +120,7 @@ async function runFlows(opts: FlowsOpts, io: CliIo): Promise<number> {
   const store = await open(opts.db ?? DEFAULT_DB);
   try {
     const analysis = await analyseFlows(store, { ip: opts.ip, ...(opts.peer ? { peer: opts.peer } : {}), fromUs, toUs });
-    const intel: PoolIntel = { isPoolAddress: (ip) => pools.get(ip), isMiningPort: isKnownPoolPort };
+    const intel = poolIntel({ addresses: pools });
     const scored = opts.detect ? detectFlowMiners(analysis, intel) : undefined;
     if (opts.detect && scored) {
       const alerts = scored.flatMap((s) => (s.alert ? [s.alert] : []));
