@@ -121,6 +121,13 @@ describe('TRAFFIC', () => {
     expect([deny.proto, deny.state, deny.reason]).toEqual(['UDP', 'deny', 'policy-deny']);
     expect(parsePanosTraffic(lines[3] ?? '').record?.extra?.rule).toBe('allow, out');
   });
+  it('reads lines that kept their syslog header', () => {
+    const bsd = fixture('syslog-bsd.log')[2] ?? '';
+    expect(parsePanosTraffic(bsd).record?.bytes_toclient).toBe(122739);
+    const ietf = fixture('syslog-ietf.log')[1] ?? '';
+    expect(parsePanosTraffic(ietf).record?.extra?.rule).toBe('allow, out');
+    expect(parsePanosTraffic('<14>Nov 27 10:15:02 fw garbage').error).toBe('unknown_log_type');
+  });
   it('applies the firewall time zone', () => {
     expect(parsePanosTime('2026/11/27 10:00:00', 60)).toBe(Date.UTC(2026, 10, 27, 9, 0, 0) * 1000);
     const f = parsePanosTraffic(lines[0] ?? '', { tzOffsetMinutes: -300 }).record!;

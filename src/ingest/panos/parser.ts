@@ -41,8 +41,9 @@ function indexOf(names: readonly string[]): ReadonlyMap<string, number> {
 
 /** Splits a body into columns after checking the log type (column 4); fields are read by name. */
 export function splitPanosBody(body: string, expect?: PanosLogType): PanosSplit {
-  const line = body.replace(/[\r\n]+$/, '');
+  let line = body.replace(/[\r\n]+$/, '');
   if (line.trim() === '') return { error: 'empty' };
+  if (line.charCodeAt(0) === 0x3c /* < */) line = stripSyslogHeader(line);
   const csv = splitCsv(line);
   if ('error' in csv) return { error: csv.error };
   const cols = csv.fields;
@@ -69,6 +70,15 @@ export function splitPanosBody(body: string, expect?: PanosLogType): PanosSplit 
     return fields;
   };
   return { type, get, toRecord };
+}
+
+/**
+ * A line kept with its syslog header (an archive written by a syslog server) starts with `<PRI>`;
+ * the body begins at the first `FUTURE_USE,YYYY/MM/DD HH:MM:SS,SERIAL,TYPE,` after it.
+ */
+export function stripSyslogHeader(line: string): string {
+  const m = /(?:^|\s)(\d*,\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,[A-Z]+,)/.exec(line);
+  return m && m.index !== undefined ? line.slice(line.indexOf(m[1] as string, m.index)) : line;
 }
 
 /** Parses a THREAT body into facts. */
@@ -112,8 +122,9 @@ export function panosThreatFromFields(f: Record<string, string>, opts: PanosPars
   const get: FieldGetter = (n) => f[n];
   const ts = eventTime(get, opts);
   if (ts === undefined) return { error: 'bad_time' };
-  const ends = endpoints(get);
-  if ('error' in ends) return { error: ends.error };
+  const parsed = endpoints(get);
+  if ('error' in parsed) return { error: parsed.error };
+  const ends = parsed.e;
   const rawThreat = f.threatid ?? '';
   const split = splitThreatName(rawThreat);
   // XML API entries may carry the numeric id separately (`tid`) with the bare name in `threatid`.
@@ -156,8 +167,9 @@ export function panosTrafficFromFields(source: Record<string, string> | FieldGet
   const tz = opts.tzOffsetMinutes ?? 0;
   const generated = eventTime(get, opts);
   if (generated === undefined) return { error: 'bad_time' };
-  const ends = endpoints(get);
-  if ('error' in ends) return { error: ends.error };
+  const parsed = endpoints(get);
+  if ('error' in parsed) return { error: parsed.error };
+  const ends = parsed.e;
   const nums = {
     bytes_sent: count(get('bytes_sent')),
     bytes_received: count(get('bytes_received')),
@@ -201,7 +213,7 @@ export function panosTrafficFromFields(source: Record<string, string> | FieldGet
     state: subtype,
     extra: trafficExtra(get),
   };
-  const cid = communityId(ends);
+  const cid = communityId(ends, parsed.srcAddr, parsed.dstAddr);
   if (cid) record.community_id = cid;
   const observer = get('device_name') || serial;
   if (observer) record.observer = observer;
@@ -263,24 +275,27 @@ function eventTime(get: FieldGetter, opts: PanosParseOptions): number | undefine
 const PROTO_NUMBERS: Readonly<Record<string, number>> = { TCP: 6, UDP: 17, ICMP: 1, 'IPv6-ICMP': 58, SCTP: 132 };
 
 /** Community ID v1 (seed 0) of the endpoints, so firewall records join the sensor's own. */
-export function communityId(e: Endpoints): string | undefined {
+export function communityId(e: Endpoints, srcAddr?: Uint8Array, dstAddr?: Uint8Array): string | undefined {
   const proto = PROTO_NUMBERS[e.proto] ?? (/^\d{1,3}$/.test(e.proto) ? Number(e.proto) : undefined);
-  const src = parseIp(e.src_ip);
-  const dst = parseIp(e.dest_ip);
+  const src = srcAddr ?? parseIp(e.src_ip);
+  const dst = dstAddr ?? parseIp(e.dest_ip);
   if (proto === undefined || !src || !dst || src.length !== dst.length) return undefined;
   return communityIdV1(src, e.src_port, dst, e.dest_port, proto);
 }
 
 export type Endpoints = { src_ip: string; src_port: number; dest_ip: string; dest_port: number; proto: string };
 
-function endpoints(get: FieldGetter): Endpoints | { error: PanosError } {
+/** Endpoints of a log, with the address bytes kept for the Community ID (parsed once). */
+function endpoints(get: FieldGetter): { e: Endpoints; srcAddr: Uint8Array; dstAddr: Uint8Array } | { error: PanosError } {
   const src = get('src') ?? '';
   const dst = get('dst') ?? '';
-  if (!parseIp(src) || !parseIp(dst)) return { error: 'bad_address' };
+  const srcAddr = parseIp(src);
+  const dstAddr = parseIp(dst);
+  if (!srcAddr || !dstAddr) return { error: 'bad_address' };
   const sport = port(get('sport'));
   const dport = port(get('dport'));
   if (sport === undefined || dport === undefined) return { error: 'bad_port' };
-  return { src_ip: src, src_port: sport, dest_ip: dst, dest_port: dport, proto: protoName(get('proto') ?? '') };
+  return { e: { src_ip: src, src_port: sport, dest_ip: dst, dest_port: dport, proto: protoName(get('proto') ?? '') }, srcAddr, dstAddr };
 }
 
 function port(text: string | undefined): number | undefined {
