@@ -14,6 +14,8 @@ export interface PoolNameMatch {
 
 export interface IntelOptions {
   poolDomains?: PoolDomainList;
+  /** An allow list built already (`loadAllowListFile`), or its configuration. */
+  allowList?: AllowList;
   allow?: AllowListConfig;
   learned?: LearnedAddressOptions;
 }
@@ -25,7 +27,7 @@ export class Intel {
 
   constructor(opts: IntelOptions = {}) {
     this.poolDomains = opts.poolDomains ?? loadPoolDomains();
-    this.allowList = new AllowList(opts.allow);
+    this.allowList = opts.allowList ?? new AllowList(opts.allow);
     this.learned = new LearnedPoolAddresses(opts.learned);
   }
 
@@ -38,7 +40,7 @@ export class Intel {
   }
 }
 
-export { AllowList } from './allow-list.js';
+export { AllowList, loadAllowListFile, type AllowListConfig } from './allow-list.js';
 export { LearnedPoolAddresses } from './learned-addresses.js';
 export { DomainSuffixSet, normalizeDomain } from './domain-set.js';
 export { loadPoolDomains, parsePoolDomains } from './pool-domains.js';
