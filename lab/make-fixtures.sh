@@ -8,9 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=test/fixtures/lab
 
-declare -A SECONDS_FOR=( [xmrig-rx0-light]=20 [xmrig-daemon-http]=20 )
+declare -A SECONDS_FOR=( [xmrig-rx0-light]=20 [xmrig-daemon-http]=20 [xmrig-keepalive]=70 )
 declare -A WHAT=(
   [xmrig-plain]="Real XMRig 6.16.0 mining cn-pico on one thread against the scripted pool, found by name (pool.supportxmr.com) on the classic port 3333: DNS look-up, CryptoNote stratum login whose result carries the first job, pushed jobs, and submits each answered {\"status\":\"OK\"} (XMRig sends keepalived only after a minute without traffic, so none appears here)."
+  [xmrig-keepalive]="Real XMRig 6.16.0 (cn-pico, -k) against the scripted pool at pool.supportxmr.com:3333 with a target no single thread meets and no new jobs: login and its job, then nothing for a minute, then XMRig's \"keepalived\" request answered {\"status\":\"KEEPALIVED\"}. An idle miner's connection."
   [xmrig-tls]="Real XMRig 6.16.0 with --tls against the scripted pool on port 443 (self-signed certificate made at run time; XMRig 6.16 sends no SNI). The same CryptoNote conversation as xmrig-plain, inside TLS 1.3: only the handshake and record sizes and timing are visible."
   [xmrig-nicehash]="Real XMRig 6.16.0 with --nicehash (cn-pico) against the scripted pool named randomxmonero.auto.nicehash.com on port 3355: CryptoNote stratum, login user \"wallet.worker\", nonces in NiceHash mode (the top nonce byte is left to the pool)."
   [xmrig-unusual-port]="Real XMRig 6.16.0 (cn-pico) against the scripted pool named gulf.moneroocean.stream on port 80: a mining conversation on the web port, with no HTTP at all."

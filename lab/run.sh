@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 SCENARIOS=(
-  xmrig-plain xmrig-tls xmrig-nicehash xmrig-unusual-port xmrig-daemon-http xmrig-rx0-light
+  xmrig-plain xmrig-keepalive xmrig-tls xmrig-nicehash xmrig-unusual-port xmrig-daemon-http xmrig-rx0-light
   xmrig-argon2-chukwav2 xmrig-ghostrider xmrig-kawpow-ethstratum bitcoin-stratum-v1
   ethstratum-nicehash benign-jsonrpc-feed benign-jsonrpc-3333 benign-websocket
   benign-bitcoind-rpc benign-electrum
@@ -36,6 +36,13 @@ esac
 case "$scenario" in
   xmrig-plain)
     mwlab_start_servers --service cryptonote:3333 --algo cn-pico --diff 300 --job-interval-ms 6000
+    mwlab_capture_start "$out"
+    mwlab_xmrig "$seconds" -o pool.supportxmr.com:3333 -u "$MWLAB_WALLET" -p lab -a cn-pico -k
+    ;;
+  xmrig-keepalive)
+    # A target no single thread meets and no new jobs: after 60 s without sending anything XMRig
+    # sends "keepalived" (run it for about 70 s).
+    mwlab_start_servers --service cryptonote:3333 --algo cn-pico --diff 4000000000 --job-interval-ms 600000
     mwlab_capture_start "$out"
     mwlab_xmrig "$seconds" -o pool.supportxmr.com:3333 -u "$MWLAB_WALLET" -p lab -a cn-pico -k
     ;;
