@@ -24,7 +24,7 @@ export class FlowDecoder {
       limits: { ...DEFAULT_COLLECTOR_LIMITS, ...limits },
       counters,
       templates: new Map(),
-      templatesPerExporter: new Map(),
+      templateKeysByExporter: new Map(),
       exporters: new Map(),
       pending: [],
       pendingBytes: 0,

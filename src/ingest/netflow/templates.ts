@@ -184,7 +184,8 @@ export interface DecoderState {
   readonly limits: CollectorLimits;
   readonly counters: Counters;
   readonly templates: Map<string, Template>;
-  readonly templatesPerExporter: Map<string, number>;
+  /** Template keys per exporter: counts for the per-exporter cap, and withdrawals without a full scan. */
+  readonly templateKeysByExporter: Map<string, Set<string>>;
   readonly exporters: Map<string, ExporterState>;
   readonly pending: PendingSet[];
   pendingBytes: number;
@@ -224,49 +225,57 @@ export function putTemplate(st: DecoderState, exporter: string, domain: number, 
     st.templates.set(key, t);
     return true;
   }
-  const perExp = st.templatesPerExporter.get(exporter) ?? 0;
-  if (st.templates.size >= st.limits.maxTemplates || perExp >= st.limits.maxTemplatesPerExporter) {
+  const keys = st.templateKeysByExporter.get(exporter);
+  if (st.templates.size >= st.limits.maxTemplates || (keys?.size ?? 0) >= st.limits.maxTemplatesPerExporter) {
     st.counters.template_limit++;
     return false;
   }
   st.templates.set(key, t);
-  st.templatesPerExporter.set(exporter, perExp + 1);
+  if (keys) keys.add(key);
+  else st.templateKeysByExporter.set(exporter, new Set([key]));
   st.counters.templates_learned++;
   return true;
 }
 
+function dropTemplate(st: DecoderState, exporter: string, key: string): void {
+  st.templates.delete(key);
+  const keys = st.templateKeysByExporter.get(exporter);
+  if (!keys) return;
+  keys.delete(key);
+  if (keys.size === 0) st.templateKeysByExporter.delete(exporter);
+}
+
 export function withdrawTemplate(st: DecoderState, exporter: string, domain: number, id: number): void {
   const key = templateKey(exporter, domain, id);
-  if (st.templates.delete(key)) {
+  if (st.templates.has(key)) {
+    dropTemplate(st, exporter, key);
     st.counters.templates_withdrawn++;
-    decPerExporter(st, exporter);
   }
 }
 
-/** RFC 7011 section 8.1: withdrawal with template id 2 (or 3) removes all (options) templates. */
+/**
+ * RFC 7011 section 8.1: withdrawal with template id 2 (or 3) removes all (options) templates of
+ * the domain. Only this exporter's templates are visited (at most maxTemplatesPerExporter).
+ */
 export function withdrawAll(st: DecoderState, exporter: string, domain: number, isOptions: boolean): void {
+  const keys = st.templateKeysByExporter.get(exporter);
+  if (!keys) return;
   const prefix = exporterKey(exporter, domain) + '\u0000';
-  for (const [k, t] of st.templates) {
-    if (k.startsWith(prefix) && t.isOptions === isOptions) {
-      st.templates.delete(k);
+  for (const k of [...keys]) {
+    const t = st.templates.get(k);
+    if (k.startsWith(prefix) && t && t.isOptions === isOptions) {
+      dropTemplate(st, exporter, k);
       st.counters.templates_withdrawn++;
-      decPerExporter(st, exporter);
     }
   }
 }
 
 /** Forgets everything learned from one exporter (IPFIX over TCP: the session closed). */
 export function forgetExporter(st: DecoderState, exporter: string): void {
+  for (const k of st.templateKeysByExporter.get(exporter) ?? []) st.templates.delete(k);
+  st.templateKeysByExporter.delete(exporter);
   const prefix = exporter + '\u0000';
-  for (const k of st.templates.keys()) if (k.startsWith(prefix)) st.templates.delete(k);
   for (const k of st.exporters.keys()) if (k.startsWith(prefix)) st.exporters.delete(k);
-  st.templatesPerExporter.delete(exporter);
-}
-
-function decPerExporter(st: DecoderState, exporter: string): void {
-  const n = (st.templatesPerExporter.get(exporter) ?? 1) - 1;
-  if (n <= 0) st.templatesPerExporter.delete(exporter);
-  else st.templatesPerExporter.set(exporter, n);
 }
 
 /** Drops UDP templates not refreshed within `templateIdleUs` and held sets past `pendingHoldUs`. */
@@ -277,9 +286,8 @@ export function expireState(st: DecoderState, tcpExporters?: ReadonlySet<string>
     const exporter = k.slice(0, k.indexOf('\u0000'));
     // RFC 7011 section 8.1: templates over a reliable transport live as long as the session.
     if (tcpExporters?.has(exporter)) continue;
-    st.templates.delete(k);
+    dropTemplate(st, exporter, k);
     st.counters.template_expired++;
-    decPerExporter(st, exporter);
   }
   expirePending(st);
 }
@@ -454,10 +462,10 @@ export function decodeDataRecords(
           break;
         case Op.Src6:
           r.ipVersion = 6;
-          r.srcAddr.set(b.subarray(off, off + 16));
+          for (let k = 0; k < 16; k++) r.srcAddr[k] = b[off + k] as number;
           break;
         case Op.Dst6:
-          r.dstAddr.set(b.subarray(off, off + 16));
+          for (let k = 0; k < 16; k++) r.dstAddr[k] = b[off + k] as number;
           break;
         case Op.SrcPort:
           r.srcPort = uN(b, off, len);
