@@ -94,3 +94,8 @@ export function toEcs(alert: Alert): Record<string, unknown> {
   }
   return out;
 }
+
+/** One ECS JSON line (no trailing newline). */
+export function toEcsLine(alert: Alert): string {
+  return JSON.stringify(toEcs(alert));
+}

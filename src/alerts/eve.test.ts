@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toEcs } from './ecs.js';
+import { toEcs, toEcsLine } from './ecs.js';
 import { toEve, toEveLine } from './eve.js';
 import { loadEveAlertSchema, validateSchema } from './eve-schema.js';
 import { MINING_CATEGORY, type Alert } from './types.js';
@@ -85,6 +85,7 @@ describe('toEcs', () => {
     expect(ecs.user_agent).toEqual({ original: 'XMRig/6.16.0' });
     expect(ecs.tls).toEqual({ client: { server_name: 'pool.supportxmr.com' } });
     expect(ecs.minerwatch).toMatchObject({ alert_id: alert.id, confidence: 0.97, rules: alert.rules });
+    expect(JSON.parse(toEcsLine(alert))).toEqual(ecs);
   });
 
   it('maps DNS and HTTP evidence and low severities', () => {
