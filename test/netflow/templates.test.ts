@@ -96,6 +96,21 @@ describe('IPFIX templates', () => {
     expect(d.templateCount).toBe(0);
   });
 
+  it('withdraws only within the sending exporter and domain; a closed TCP session forgets its templates', () => {
+    const d = new FlowDecoder();
+    const both = ipfixSet(2, concat([ipfixTemplate(256, T_MS), ipfixTemplate(257, T_MS)]));
+    run(d, [ipfixMessage(EXPORT_SECS, 1, [both]), ipfixMessage(EXPORT_SECS, 2, [both])], 'a:1');
+    run(d, [ipfixMessage(EXPORT_SECS, 1, [both])], 'b:1');
+    expect(d.templateCount).toBe(6);
+    run(d, [ipfixMessage(EXPORT_SECS, 1, [ipfixSet(2, new Bytes().u16(2).u16(0).build())])], 'a:1');
+    expect(d.templateCount).toBe(4); // a:1 domain 2 and b:1 untouched
+    d.tcpExporters.add('a:1');
+    d.closeExporter('a:1');
+    expect(d.templateCount).toBe(2);
+    const data = ipfixSet(256, recMs('10.0.0.1', '10.0.0.2', 1, 2, 3, 4, 5, 6));
+    expect(run(d, [ipfixMessage(EXPORT_SECS, 1, [data])], 'b:1')).toHaveLength(1);
+  });
+
   it('skips enterprise-specific and variable-length fields by their lengths', () => {
     const d = new FlowDecoder();
     const fields: Field[] = [
