@@ -99,3 +99,12 @@ describe('jsonrpc analyser', () => {
     );
   });
 });
+
+describe('jsonrpc refuses mixed protocols', () => {
+  it('a direction opening with non-JSON bytes (HTTP, TLS) ends the session', () => {
+    for (const name of ['http-getwork-bfgminer', 'tls-bitminter-client-hello']) {
+      const r = replayFixture(analyser, name);
+      expect(r.statuses.at(-1), name).toEqual({ kind: 'violation', code: 'jsonrpc.not_jsonrpc' });
+    }
+  });
+});

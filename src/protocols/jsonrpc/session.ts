@@ -44,6 +44,8 @@ export class JsonRpcSession implements AnalyserSession {
   private readonly tally: JsonRpcTally;
   private readonly bytesSeen: [number, number] = [0, 0];
   private foreign = 0;
+  /** A JSON value was seen in this direction. */
+  private readonly hasValue: [boolean, boolean] = [false, false];
   private status: SessionStatus = OK;
   private isMining = false;
   /** Direction and time of the chunk being framed, read by the value callback (made once). */
@@ -88,10 +90,17 @@ export class JsonRpcSession implements AnalyserSession {
       return;
     }
     if (ev.kind === 'garbage') {
+      // JSON-RPC over raw TCP is JSON both ways: a direction that opens with other bytes (an HTTP
+      // request, a TLS ClientHello answered by a JSON error) is not this protocol.
+      if (!this.hasValue[direction]) {
+        this.status = violation('jsonrpc.not_jsonrpc');
+        return;
+      }
       this.foreign++;
       this.tally.anomaly('jsonrpc.non_json_bytes');
       return;
     }
+    this.hasValue[direction] = true;
     const parsed = parseJsonBytes(ev.bytes, this.limits.maxJsonDepth);
     if (parsed.kind === 'error') {
       this.foreign++;
