@@ -6,6 +6,7 @@
 // the store or stdout as JSON lines. Bad lines are reported as FILE:LINE: reason on stderr and
 // counted; the valid lines around them are still imported.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -15,7 +16,7 @@ import type { FlowRecord } from '../../flows/types.js';
 import { FileFollower, parseEveAlertLine, readLines, type LineSink } from '../../ingest/eve-alerts/index.js';
 import { PanosIngest } from '../../ingest/panos/index.js';
 import { parseListenList, parseSyslog, startSyslogIngest, StoreWriter, type SyslogIngest } from '../../ingest/syslog/index.js';
-import { parseWebhookDocument } from '../../ingest/webhook/index.js';
+import { parseWebhookDocument, WebhookReceiver } from '../../ingest/webhook/index.js';
 import { EcsFileWriter, SyslogSender, WebhookSender } from '../../output/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
@@ -41,6 +42,8 @@ interface IngestOpts {
   forwardWebhook?: string;
   deadLetter?: string;
   ecsOut?: string;
+  webhookListen?: string;
+  webhookTokens?: string;
 }
 
 export interface FileCounts {
@@ -151,6 +154,8 @@ export function registerIngest(program: Command, io: CliIo): void {
     .option('--syslog <list>', 'receive PAN-OS syslog on udp://HOST:PORT,tcp://HOST:PORT,tls://HOST:PORT (until interrupted)')
     .option('--tls-cert <file>', 'PEM certificate for tls:// listeners')
     .option('--tls-key <file>', 'PEM private key for tls:// listeners')
+    .option('--webhook-listen <host:port>', 'receive webhook JSON alerts on http://HOST:PORT/alerts (until interrupted)')
+    .option('--webhook-tokens <file>', 'file of bearer tokens (one per line) allowed to post to --webhook-listen')
     .option('--forward-syslog <url>', 'also forward alerts to a syslog collector: udp://, tcp:// or tls://HOST:PORT')
     .option('--forward-format <format>', 'body of forwarded syslog messages: json or cef', 'json')
     .option('--forward-ca <file>', 'PEM CA trusted for a tls:// collector')
@@ -163,7 +168,8 @@ export function registerIngest(program: Command, io: CliIo): void {
 }
 
 async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Clock): Promise<number> {
-  if (files.length === 0 && !opts.syslog) throw new UsageError('ingest needs FILE... or --syslog');
+  if (files.length === 0 && !opts.syslog && !opts.webhookListen) throw new UsageError('ingest needs FILE..., --syslog or --webhook-listen');
+  const webhook = opts.webhookListen ? webhookReceiverOptions(opts) : undefined;
   let format: IngestFormat | undefined;
   if (files.length > 0) {
     if (!opts.format) throw new UsageError(`--format is required with files (${INGEST_FORMATS.join(', ')})`);
@@ -219,6 +225,7 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
   const importers: { file: string; imp: LineImporter }[] = [];
   const followers: FileFollower[] = [];
   let syslog: SyslogIngest | undefined;
+  let hookRx: WebhookReceiver | undefined;
   try {
     for (const file of files) {
       let reported = 0;
@@ -253,8 +260,19 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
       syslog = await startSyslogIngest({ listen, tls, clock, tzOffsetMinutes: tz, onAlert: sinks.onAlert, onFlow: sinks.onFlow });
       for (const b of syslog.bound) io.stderr.write(`listening for syslog on ${b.transport}://${b.host}:${b.port}\n`);
     }
-    if (followers.length > 0 || syslog) await untilInterrupted();
+    if (webhook) {
+      hookRx = new WebhookReceiver({ ...webhook, onAlert: sinks.onAlert });
+      let b;
+      try {
+        b = await hookRx.start();
+      } catch (err) {
+        throw new UsageError(`cannot listen on ${opts.webhookListen}: ${(err as Error).message}`);
+      }
+      io.stderr.write(`listening for webhook alerts on http://${b.host}:${b.port}/alerts\n`);
+    }
+    if (followers.length > 0 || syslog || hookRx) await untilInterrupted();
   } finally {
+    await hookRx?.close();
     await Promise.all(followers.map((f) => f.stop()));
     await syslog?.close();
     await writer?.flush();
@@ -265,6 +283,7 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
   }
 
   for (const { file, imp } of importers) io.stderr.write(`${file}: ${summary(imp.counts)}\n`);
+  if (hookRx) io.stderr.write(`webhook: ${JSON.stringify(hookRx.counters)}\n`);
   if (syslog) io.stderr.write(`syslog: ${JSON.stringify({ receiver: syslog.receiver.counters, panos: syslog.panos.counters })}\n`);
   if (outputs.syslog) io.stderr.write(`forward syslog: ${JSON.stringify(outputs.syslog.counters)}\n`);
   if (outputs.webhook) io.stderr.write(`forward webhook: ${JSON.stringify(outputs.webhook.counters)}\n`);
@@ -276,6 +295,32 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
     if (w.write_errors) return 1;
   }
   return 0;
+}
+
+/** Listener address and token check for --webhook-listen; tokens are compared as SHA-256 digests in constant time. */
+function webhookReceiverOptions(opts: IngestOpts): { host: string; port: number; authorize(token: string): boolean } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(opts.webhookListen ?? '');
+  if (!m || Number(m[2]) > 65535) throw new UsageError(`bad --webhook-listen "${opts.webhookListen}" (HOST:PORT)`);
+  if (!opts.webhookTokens) throw new UsageError('--webhook-listen needs --webhook-tokens FILE');
+  let text: string;
+  try {
+    text = readFileSync(opts.webhookTokens, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${opts.webhookTokens}: ${(err as Error).message}`);
+  }
+  const digest = (t: string): Buffer => createHash('sha256').update(t).digest();
+  const allowed = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')).map(digest);
+  if (allowed.length === 0) throw new UsageError(`no tokens in ${opts.webhookTokens}`);
+  return {
+    host: (m[1] as string).replace(/^\[|\]$/g, ''),
+    port: Number(m[2]),
+    authorize: (token) => {
+      const d = digest(token);
+      let ok = false;
+      for (const a of allowed) ok = timingSafeEqual(a, d) || ok;
+      return ok;
+    },
+  };
 }
 
 interface Outputs {
