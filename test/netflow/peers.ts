@@ -2,7 +2,7 @@
 // nfpcapd/nfreplay export to a loopback port; tshark reports what the capture holds.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,29 @@ export async function softflowdExport(pcap: string, port: number, version: 5 | 9
   await run('softflowd', ['-d', '-a', '-6', '-r', pcap, '-n', `127.0.0.1:${port}`, '-v', String(version), '-p', join(dir, 'pid'), ...extra], {
     timeout: 30_000,
   });
+}
+
+/**
+ * pmacctd (pmacct 1.7) reads `pcap` as a savefile and exports with its nfprobe plugin (NetFlow v9
+ * or IPFIX, 8-byte counters, millisecond times) to 127.0.0.1:port.
+ */
+export async function pmacctExport(pcap: string, port: number, version: 9 | 10): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-pmacct-'));
+  const conf = join(dir, 'pmacctd.conf');
+  writeFileSync(
+    conf,
+    [
+      'daemonize: false',
+      `pcap_savefile: ${pcap}`,
+      'pcap_savefile_wait: false',
+      'plugins: nfprobe',
+      `nfprobe_receiver: 127.0.0.1:${port}`,
+      `nfprobe_version: ${version}`,
+      'aggregate: src_host, dst_host, src_port, dst_port, proto, tos',
+      '',
+    ].join('\n'),
+  );
+  await run('pmacctd', ['-f', conf], { timeout: 30_000 });
 }
 
 /** nfpcapd builds nfdump files from `pcap`; returns the directory holding them. */
