@@ -11,8 +11,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 STATE=${MWLAB_LIVE_STATE:-/tmp/mwlab-live.run}
-# The pool the live miner uses: CryptoNote stratum on 3333, cn-pico, easy shares.
-POOL_ARGS=(--service cryptonote:3333 --algo cn-pico --diff 300 --job-interval-ms 5000)
+# The pool the live miner uses: CryptoNote stratum on 3333 and the same inside TLS on 443, cn-pico,
+# easy shares. MWLAB_LIVE_TLS=1 makes `miner` use the TLS port.
+POOL_ARGS=(--service cryptonote:3333 --service cryptonote:443:tls --algo cn-pico --diff 300 --job-interval-ms 5000)
 
 load_state() {
   if [ ! -f "$STATE" ]; then
@@ -35,16 +36,17 @@ live_up() {
   mwlab_fetch_xmrig
   mwlab_begin
   echo "$MWLAB_RUN" >"$STATE"
-  mwlab_start_servers "${POOL_ARGS[@]}"
+  mwlab_make_cert pool.supportxmr.com
+  mwlab_start_servers "${POOL_ARGS[@]}" --cert "$MWLAB_RUN/cert.pem" --key "$MWLAB_RUN/key.pem"
   if [ -n "$capture" ]; then mwlab_capture_start "$capture"; fi
   echo "$MWLAB_CLIENT_NS $MWLAB_CLIENT_IF"
 }
 
 live_miner() {
   load_state
-  local seconds=${1:-30}
-  MWLAB_UNTIL_SHARES=${2:-} mwlab_xmrig "$seconds" -o pool.supportxmr.com:3333 -u "$MWLAB_WALLET" -p lab \
-    -a cn-pico -k
+  local seconds=${1:-30} url=(-o pool.supportxmr.com:3333)
+  if [ -n "${MWLAB_LIVE_TLS:-}" ]; then url=(-o pool.supportxmr.com:443 --tls); fi
+  MWLAB_UNTIL_SHARES=${2:-} mwlab_xmrig "$seconds" "${url[@]}" -u "$MWLAB_WALLET" -p lab -a cn-pico -k
   grep -c ' accepted ' "$MWLAB_RUN/xmrig.log" 2>/dev/null || true
 }
 

@@ -13,6 +13,7 @@ import { count, fields, followTcp } from './tshark.js';
 const dir = mkdtempSync(join(tmpdir(), 'mwlab-test-'));
 const capture = join(dir, 'live.pcap');
 let accepted = 0;
+let acceptedTls = 0;
 let routeToElsewhere = '';
 let namespacesWhileUp = '';
 
@@ -34,6 +35,7 @@ beforeAll(async () => {
     routeGet(LAB.poolNs, '198.51.100.7'),
   ].join('\n');
   ({ accepted } = await startMiner({ seconds: 40, untilShares: 2 }));
+  ({ accepted: acceptedTls } = await startMiner({ seconds: 40, untilShares: 1, tls: true }));
   await teardown();
 }, 180_000);
 
@@ -69,6 +71,13 @@ describe('live lab with a real XMRig', () => {
     expect(client.toString('latin1')).toMatch(/"agent":"XMRig\/6\.16\.0/);
     const oks = server.toString('latin1').match(/"result":\{"status":"OK"\}/g) ?? [];
     expect(oks.length).toBeGreaterThanOrEqual(submits);
+  });
+
+  it('mines over TLS too: a TLS session on the TLS port, no stratum in clear', () => {
+    expect(acceptedTls).toBeGreaterThanOrEqual(1);
+    expect(count(capture, `tcp.dstport == ${LAB.poolTlsPort} && tls.handshake.type == 1`)).toBe(1);
+    expect(count(capture, `tcp.port == ${LAB.poolTlsPort} && (tls.record.content_type == 23 || tls.record.opaque_type == 23)`)).toBeGreaterThan(2);
+    expect(count(capture, `tcp.port == ${LAB.poolTlsPort} && tcp.payload contains "jsonrpc"`)).toBe(0);
   });
 
   it('holds no packet with an address outside the two lab ranges', () => {

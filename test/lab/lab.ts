@@ -31,6 +31,7 @@ export const LAB = {
   poolNet: '203.0.113.0/24',
   poolName: 'pool.supportxmr.com',
   poolPort: 3333,
+  poolTlsPort: 443,
 } as const;
 
 export interface SetupOptions {
@@ -43,6 +44,8 @@ export interface MinerOptions {
   seconds?: number;
   /** Stop a second after XMRig reports this many accepted shares (default: run the full time). */
   untilShares?: number;
+  /** Mine over TLS on port 443 (LAB.poolTlsPort) instead of plain stratum on 3333. */
+  tls?: boolean;
 }
 
 export interface MinerResult {
@@ -51,9 +54,10 @@ export interface MinerResult {
 }
 
 /** Runs lab/live.sh with arguments and returns its standard output. */
-function live(args: string[]): Promise<string> {
+function live(args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [LIVE_SH, ...args], { timeout: LAB_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    const opts = { timeout: LAB_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20, env: { ...process.env, ...env } };
+    execFile('bash', [LIVE_SH, ...args], opts, (err, stdout, stderr) => {
       if (err) reject(new Error(`lab/live.sh ${args.join(' ')} failed: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
@@ -118,7 +122,8 @@ export async function setup(opts: SetupOptions = {}): Promise<void> {
 
 /** Runs XMRig (one thread, nice 19) in the client namespace until it exits; setup() first. */
 export async function startMiner(opts: MinerOptions = {}): Promise<MinerResult> {
-  const out = await live(['miner', String(opts.seconds ?? 30), ...(opts.untilShares ? [String(opts.untilShares)] : [])]);
+  const args = ['miner', String(opts.seconds ?? 30), ...(opts.untilShares ? [String(opts.untilShares)] : [])];
+  const out = await live(args, opts.tls ? { MWLAB_LIVE_TLS: '1' } : {});
   const lines = out.trim().split('\n');
   return { accepted: Number(lines[lines.length - 1] ?? '0') || 0 };
 }
