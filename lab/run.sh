@@ -27,7 +27,8 @@ seconds=${3:-15}
 mkdir -p "$(dirname "$out")"
 
 mwlab_begin
-trap mwlab_end EXIT INT TERM
+trap mwlab_end EXIT
+trap 'exit 130' INT TERM
 
 case "$scenario" in
   xmrig-*) mwlab_fetch_xmrig ;;
