@@ -78,3 +78,36 @@ describe('syslog from real senders', () => {
     expect(ingest.receiver.counters.drops).toEqual({});
   });
 });
+
+describe('syslog over mutual TLS', () => {
+  it('accepts a sender with a certificate the CA signed and refuses one without', async () => {
+    const server = makeSelfSignedCert('syslog-server');
+    const client = makeSelfSignedCert('pa-220-client');
+    const flows: FlowRecord[] = [];
+    const ingest = await startSyslogIngest({
+      listen: [{ transport: 'tls', host: '127.0.0.1', port: 0 }],
+      // The client's self-signed certificate is its own CA.
+      tls: { cert: server.cert, key: server.key, ca: client.cert, requireClientCert: true },
+      clock: new ManualClock(Date.UTC(2026, 10, 27, 12) * 1000),
+      onAlert: () => undefined,
+      onFlow: (f) => flows.push(f),
+    });
+    try {
+      const p = ingest.bound[0]?.port ?? 0;
+      const body = fixtureLines('traffic.csv')[0] ?? '';
+      const msg = `<14>1 2026-11-27T10:30:03Z PA-220 - - - - ${body}`;
+      const payload = join(client.dir, 'frame.txt');
+      writeFileSync(payload, `${Buffer.byteLength(msg)} ${msg}`);
+      await run('socat', ['-u', `FILE:${payload}`, `OPENSSL:127.0.0.1:${p},cafile=${server.certPath},cert=${client.certPath},key=${client.keyPath},verify=1,commonname=127.0.0.1`]);
+      await waitFor(() => flows.length === 1, 5000, 'flow over mutual TLS');
+      // Without a client certificate the handshake fails and nothing is delivered.
+      await run('socat', ['-u', `FILE:${payload}`, `OPENSSL:127.0.0.1:${p},cafile=${server.certPath},verify=1,commonname=127.0.0.1`]).catch(() => undefined);
+      await waitFor(() => (ingest.receiver.counters.drops.tls_handshake_failed ?? 0) >= 1, 5000, 'refused handshake');
+      expect(flows).toHaveLength(1);
+    } finally {
+      await ingest.close();
+      rmSync(server.dir, { recursive: true, force: true });
+      rmSync(client.dir, { recursive: true, force: true });
+    }
+  });
+});

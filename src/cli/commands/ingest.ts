@@ -36,6 +36,7 @@ interface IngestOpts {
   syslog?: string;
   tlsCert?: string;
   tlsKey?: string;
+  tlsClientCa?: string;
   forwardSyslog?: string;
   forwardFormat?: string;
   forwardCa?: string;
@@ -154,6 +155,7 @@ export function registerIngest(program: Command, io: CliIo): void {
     .option('--syslog <list>', 'receive PAN-OS syslog on udp://HOST:PORT,tcp://HOST:PORT,tls://HOST:PORT (until interrupted)')
     .option('--tls-cert <file>', 'PEM certificate for tls:// listeners')
     .option('--tls-key <file>', 'PEM private key for tls:// listeners')
+    .option('--tls-client-ca <file>', 'require senders on tls:// to present a certificate signed by this PEM CA')
     .option('--webhook-listen <host:port>', 'receive webhook JSON alerts on http://HOST:PORT/alerts (until interrupted)')
     .option('--webhook-tokens <file>', 'file of bearer tokens (one per line) allowed to post to --webhook-listen')
     .option('--forward-syslog <url>', 'also forward alerts to a syslog collector: udp://, tcp:// or tls://HOST:PORT')
@@ -181,7 +183,7 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
   const tz = Number(opts.tzOffset ?? '0');
   if (!Number.isInteger(tz) || Math.abs(tz) > 24 * 60) throw new UsageError(`bad --tz-offset "${opts.tzOffset}"`);
   let listen;
-  let tls;
+  let tls: { cert: Buffer; key: Buffer; ca?: Buffer; requireClientCert?: boolean } | undefined;
   if (opts.syslog) {
     try {
       listen = parseListenList(opts.syslog);
@@ -192,6 +194,7 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
       if (!opts.tlsCert || !opts.tlsKey) throw new UsageError('tls:// listeners need --tls-cert and --tls-key');
       try {
         tls = { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) };
+        if (opts.tlsClientCa) tls = { ...tls, ca: readFileSync(opts.tlsClientCa), requireClientCert: true };
       } catch (err) {
         throw new UsageError(`cannot read TLS certificate or key: ${(err as Error).message}`);
       }
