@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 SCENARIOS=(
-  xmrig-plain xmrig-keepalive xmrig-tls xmrig-nicehash xmrig-unusual-port xmrig-daemon-http xmrig-rx0-light
+  xmrig-plain xmrig-keepalive xmrig-disguised xmrig-tls xmrig-nicehash xmrig-unusual-port xmrig-daemon-http xmrig-rx0-light
   xmrig-argon2-chukwav2 xmrig-ghostrider xmrig-kawpow-ethstratum bitcoin-stratum-v1
   ethstratum-nicehash benign-jsonrpc-feed benign-jsonrpc-3333 benign-websocket
   benign-bitcoind-rpc benign-electrum
@@ -46,6 +46,13 @@ case "$scenario" in
     mwlab_start_servers --service cryptonote:3333 --algo cn-pico --diff 4000000000 --job-interval-ms 600000
     mwlab_capture_start "$out"
     mwlab_xmrig "$seconds" -o pool.supportxmr.com:3333 -u "$MWLAB_WALLET" -p lab -a cn-pico -k
+    ;;
+  xmrig-disguised)
+    # Clear-text stratum on the HTTPS port, with a browser user agent and a rig id.
+    mwlab_start_servers --service cryptonote:443 --algo cn-pico --diff 300 --job-interval-ms 6000
+    mwlab_capture_start "$out"
+    mwlab_xmrig "$seconds" -o xmr.example-pool.net:443 -u "$MWLAB_WALLET" -p x --rig-id office-pc-17 \
+      --user-agent "Mozilla/5.0 (Windows NT 10.0; Win64; x64)" -a cn-pico -k
     ;;
   xmrig-tls)
     mwlab_make_cert pool.supportxmr.com
