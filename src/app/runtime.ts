@@ -168,6 +168,8 @@ export class Runtime {
       while (this.queue.length > 0) {
         const id = this.queue.shift()!;
         await this.writes;
+        // The flow records the sensor produced so far are what the flows action reads.
+        await this.flushFlows();
         try {
           const r = await this.triage.triageStored(this.store, id);
           if (r) {

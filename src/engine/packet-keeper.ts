@@ -8,6 +8,8 @@ import type { CapturedPacket } from '../capture/types.js';
 
 export interface PacketWriterLike {
   write(tsUs: number, data: Uint8Array, origLen?: number): void;
+  /** Hands buffered packets to the file, so readers (triage) see them while the flow lasts. */
+  flush?(): void;
   close(): void;
 }
 
@@ -67,7 +69,8 @@ export class PacketKeeper {
       this.counters.memcapDrops++;
       return;
     }
-    fp.kept.push({ tsUs: raw.tsUs, linkType: raw.linkType, origLen: raw.origLen, data: raw.data.slice() });
+    // A copy: Buffer.slice() would be a view pinning the reader's whole chunk.
+    fp.kept.push({ tsUs: raw.tsUs, linkType: raw.linkType, origLen: raw.origLen, data: new Uint8Array(raw.data) });
     fp.keptBytes += raw.data.length;
     this.bufferedBytes += raw.data.length;
     this.counters.buffered++;
@@ -107,6 +110,9 @@ export class PacketKeeper {
       return;
     }
     fp.writer!.write(tsUs, data, origLen);
+    // Alerting flows are few and slow (a miner sends a share every few seconds): writing each
+    // packet through at once keeps the alert's pcap complete for triage while the flow lasts.
+    fp.writer!.flush?.();
     this.counters.written++;
   }
 }

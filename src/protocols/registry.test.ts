@@ -53,7 +53,7 @@ function dialects(results: StreamResult[]): string[] {
 
 describe('default analysers over the whole public corpus (tshark-read streams)', () => {
   it('registry names are unique and cover every protocol', () => {
-    expect(analysers.map((a) => a.name)).toEqual(['stratum', 'jsonrpc', 'http', 'tls', 'dns', 'stratum_v2']);
+    expect(analysers.map((a) => a.name)).toEqual(['stratum', 'jsonrpc', 'http', 'tls', 'dns', 'stratum_v2', 'crypto_node']);
   });
 
   it('mining.pcapng: the four mining flows and their dialects', () => {

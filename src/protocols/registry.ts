@@ -10,6 +10,7 @@ import { createJsonRpcAnalyser } from './jsonrpc/index.js';
 import { createStratumV2Analyser } from './stratum-v2/index.js';
 import { createStratumAnalyser } from './stratum/index.js';
 import { createTlsAnalyser } from './tls/index.js';
+import { createCryptoNodeAnalyser } from './crypto-node/index.js';
 
 export function defaultAnalysers(): Analyser[] {
   return [
@@ -19,5 +20,6 @@ export function defaultAnalysers(): Analyser[] {
     createTlsAnalyser(),
     createDnsAnalyser(),
     createStratumV2Analyser(),
+    createCryptoNodeAnalyser(),
   ];
 }

@@ -166,6 +166,8 @@ export function conversationFrom(chunks: readonly Chunk[], clientIsDir0: boolean
   for (const d of [0, 1] as const) if (carry[d].trim()) lines.push({ ts: carryTs[d], dir: d, text: carry[d].trim() });
   lines.sort((x, y) => x.ts - y.ts);
 
+  // A direction that carries HTTP requests carries the getwork/getblocktemplate family in bodies.
+  const isHttpClient = lines.some((l) => l.dir === 0 && /^(POST|GET) \S+ HTTP\/1\.[01]$/.test(l.text));
   const requests = new Map<string, string>(); // id -> role of the request it answers
   const messages: RpcMessage[] = [];
   const steps: StratumStep[] = [];
@@ -190,7 +192,7 @@ export function conversationFrom(chunks: readonly Chunk[], clientIsDir0: boolean
     const out: RpcMessage = { ts_us: line.ts, side, text: redact(line.text.slice(start)).slice(0, MAX_MESSAGE_TEXT) };
     if (msg.method !== undefined) out.method = msg.method;
     if (msg.id !== undefined) out.id = msg.id;
-    const mining = classifyMining(msg, line.text.startsWith('POST') || start > 0);
+    const mining = classifyMining(msg, isHttpClient || line.text.startsWith('POST'));
     if (msg.kind === 'request' && mining) {
       const step: StratumStep =
         mining.role === 'login' || mining.role === 'subscribe' || mining.role === 'authorize'

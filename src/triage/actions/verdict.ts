@@ -62,6 +62,9 @@ export function decide(alertSource: string, alertEvidence: Record<string, unknow
   const accepted = cap?.messages.filter((m) => m.step === 'result' && m.accepted === true).length ?? 0;
   const submits = cap?.messages.filter((m) => m.step === 'submit').length ?? 0;
   const hasJob = steps.has('job') || steps.has('notify');
+  // The sensor's own alert carries its stratum record: mining it saw in the packets.
+  const sensorStratum = alertEvidence.stratum as StratumRecordLike | undefined;
+  const sensorSawMining = alertSource === 'sensor' && sensorStratum !== undefined;
   const hasLogin = steps.has('login') || steps.has('subscribe') || steps.has('authorize');
   const poolNames = enr?.pool_matches.map((m) => m.name) ?? [];
   const regularPairs = flows?.pairs.filter((p) => p.beacon_score >= REGULAR_BEACON_SCORE) ?? [];
@@ -85,6 +88,10 @@ export function decide(alertSource: string, alertEvidence: Record<string, unknow
       reasons.push(`The client submitted ${submits} share${submits === 1 ? '' : 's'}${accepted ? ` and the pool accepted ${accepted}` : ''}: it is mining, not just connecting.`);
       confidence = accepted ? 0.99 : 0.97;
     }
+  } else if (sensorSawMining && sensorStratum?.agent) {
+    reasons.push(`The miner named itself ${JSON.stringify(sensorStratum.agent)} in its ${sensorStratum.dialect ?? 'mining'} requests, which the sensor decoded.`);
+    verdict = 'true_positive';
+    confidence = 0.9;
   } else if (hasLogin) {
     reasons.push('The client sent a stratum login or subscribe; no job from the pool was seen, so the login may have failed or the capture ends early.');
     verdict = 'true_positive';
@@ -93,14 +100,12 @@ export function decide(alertSource: string, alertEvidence: Record<string, unknow
     reasons.push(`The connection is TLS to ${cap.tls.sni}, a listed mining pool; the stratum messages themselves are encrypted, so this rests on the name alone and the confidence is lower.`);
     verdict = 'true_positive';
     confidence = 0.75;
-  } else if (cap?.is_flow_found && (cap.node_protocol || cap.other_methods.length > 0 || cap.app_protocols.length > 0)) {
-    const what = cap.node_protocol
-      ? `the ${cap.node_protocol} protocol`
-      : cap.other_methods.length
-        ? `JSON-RPC methods ${cap.other_methods.slice(0, 5).join(', ')}`
-        : `${cap.app_protocols.join(', ')}`;
+  } else if (cap?.is_flow_found && !sensorSawMining && (cap.node_protocol || cap.other_methods.length > 0 || cap.app_protocols.length > 0)) {
+    const methods = cap.other_methods.length ? `JSON-RPC methods ${cap.other_methods.slice(0, 6).join(', ')}` : '';
+    const proto = cap.node_protocol ? `the ${cap.node_protocol} protocol` : '';
+    const what = [methods, proto].filter(Boolean).join(' of ') || cap.app_protocols.join(', ');
     reasons.push(`The capture of this flow shows ${what} and no mining method, login, job or share.`);
-    if (cap.node_protocol) reasons.push('A cryptocurrency node or wallet server talks this way; it is not a miner.');
+    if (cap.node_protocol) reasons.push(`A cryptocurrency node or wallet server (${cap.node_protocol}) talks this way; it is not a miner.`);
     verdict = 'benign';
     confidence = cap.node_protocol ? 0.85 : 0.75;
   } else if (poolNames.length > 0) {
