@@ -69,6 +69,6 @@ describe('minerwatch intel', () => {
     expect(s.domains as number).toBeGreaterThanOrEqual(500);
     expect(s.rejected_lines).toBe(0);
     expect((s.batches as unknown[]).length).toBeGreaterThanOrEqual(5);
-    expect(s.version).toBe('2026.11.27.2');
+    expect(s.version).toBe('2026.11.27.3');
   });
 });
