@@ -82,12 +82,13 @@ export async function analyseFlows(store: Pick<Store, 'queryFlows'>, opts: Analy
 
 /** The same analysis over records already in hand (pure). */
 export function analyseFlowRecords(flows: readonly FlowRecord[], opts: AnalyseOptions, truncated = false): FlowAnalysis {
-  const groups = new Map<string, FlowRecord[]>();
-  for (const f of flows) {
-    const k = `${f.src_ip}|${f.dest_ip}|${f.dest_port}|${f.proto}`;
+  // Connections first (they turn mid-connection records the right way round), then pairs.
+  const groups = new Map<string, Connection[]>();
+  for (const c of mergeConnections(flows)) {
+    const k = `${c.client}|${c.server}|${c.server_port}|${c.proto}`;
     const g = groups.get(k);
-    if (g) g.push(f);
-    else groups.set(k, [f]);
+    if (g) g.push(c);
+    else groups.set(k, [c]);
   }
   const pairs: PairAnalysis[] = [];
   for (const g of groups.values()) pairs.push(analysePair(g, opts.fromUs, opts.toUs));
@@ -107,9 +108,11 @@ function spread(values: number[]): Spread {
   return { median: median(values), mad: mad(values), cv: coefficientOfVariation(values) };
 }
 
-export function analysePair(flows: readonly FlowRecord[], fromUs: number, toUs: number): PairAnalysis {
-  const conns = mergeConnections(flows);
+/** Figures of one client/server/port pair from its connections (at least one, sorted by start). */
+export function analysePair(conns: readonly Connection[], fromUs: number, toUs: number): PairAnalysis {
   const first = conns[0] as Connection;
+  let records = 0;
+  for (const c of conns) records += c.records;
   let last = 0;
   let longest = 0;
   let flags = 0;
@@ -134,7 +137,7 @@ export function analysePair(flows: readonly FlowRecord[], fromUs: number, toUs: 
     server_port: first.server_port,
     proto: first.proto,
     connections: conns.length,
-    records: flows.length,
+    records,
     first_seen_us: first.start_us,
     last_seen_us: last,
     bytes_toserver: tot.bs,

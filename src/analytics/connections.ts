@@ -2,7 +2,10 @@
 // timeout) and some report one record per packet; counting records would make a miner's single
 // persistent session look like a perfect beacon. Records of one 5-tuple are merged into one
 // connection while they follow each other within CONNECTION_MERGE_GAP_US and the earlier one did
-// not end with the connection (FIN/RST: reason "end", or a closed state).
+// not end with the connection (FIN/RST: reason "end", or a closed state). Records are matched
+// whichever way round the exporter put them: a cut in the middle of a connection has no
+// handshake to tell the client, so a record that disagrees with the connection's first record is
+// turned round (its first record is the one most likely to hold the real start).
 
 import type { FlowRecord } from '../flows/types.js';
 
@@ -33,7 +36,9 @@ function isEnded(f: FlowRecord): boolean {
 export function mergeConnections(flows: readonly FlowRecord[], gapUs = CONNECTION_MERGE_GAP_US): Connection[] {
   const by = new Map<string, FlowRecord[]>();
   for (const f of flows) {
-    const k = `${f.proto}|${f.src_ip}|${f.src_port}|${f.dest_ip}|${f.dest_port}`;
+    const a = `${f.src_ip}|${f.src_port}`;
+    const b = `${f.dest_ip}|${f.dest_port}`;
+    const k = a < b ? `${f.proto}|${a}|${b}` : `${f.proto}|${b}|${a}`;
     const list = by.get(k);
     if (list) list.push(f);
     else by.set(k, [f]);
@@ -45,11 +50,12 @@ export function mergeConnections(flows: readonly FlowRecord[], gapUs = CONNECTIO
     let curEnded = false;
     for (const f of list) {
       if (cur && !curEnded && f.start_us <= cur.end_us + gapUs) {
+        const isSame = f.src_ip === cur.client && f.src_port === cur.client_port;
         cur.end_us = Math.max(cur.end_us, f.end_us);
-        cur.pkts_toserver += f.pkts_toserver;
-        cur.pkts_toclient += f.pkts_toclient;
-        cur.bytes_toserver += f.bytes_toserver;
-        cur.bytes_toclient += f.bytes_toclient;
+        cur.pkts_toserver += isSame ? f.pkts_toserver : f.pkts_toclient;
+        cur.pkts_toclient += isSame ? f.pkts_toclient : f.pkts_toserver;
+        cur.bytes_toserver += isSame ? f.bytes_toserver : f.bytes_toclient;
+        cur.bytes_toclient += isSame ? f.bytes_toclient : f.bytes_toserver;
         cur.tcp_flags |= f.tcp_flags ?? 0;
         cur.records++;
       } else {

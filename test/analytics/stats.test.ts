@@ -76,6 +76,23 @@ describe('connections and beacon score', () => {
     expect(a.pairs[0]?.longest_connection_s).toBe(10800);
   });
 
+  it('turns a mid-connection record reported server-first back round before merging', () => {
+    const first = rec({ start_us: T0, end_us: T0 + 60e6, bytes_toserver: 100, bytes_toclient: 900 });
+    const flipped = rec({
+      src_ip: '203.0.113.21',
+      src_port: 3333,
+      dest_ip: '10.1.2.3',
+      dest_port: 50000,
+      start_us: T0 + 61e6,
+      end_us: T0 + 120e6,
+      bytes_toserver: 700,
+      bytes_toclient: 50,
+    });
+    const conns = mergeConnections([flipped, first]);
+    expect(conns).toHaveLength(1);
+    expect(conns[0]).toMatchObject({ client: '10.1.2.3', server_port: 3333, bytes_toserver: 150, bytes_toclient: 1600, records: 2 });
+  });
+
   it('scores regular reconnects with constant bytes high and random ones low', () => {
     const r = rng(42);
     const regular: FlowRecord[] = [];

@@ -41,9 +41,9 @@ export async function pmacctExport(pcap: string, port: number, version: 9 | 10):
 }
 
 /** nfpcapd builds nfdump files from `pcap`; returns the directory holding them. */
-export async function nfpcapd(pcap: string): Promise<string> {
+export async function nfpcapd(pcap: string, extra: string[] = []): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-nfpcapd-'));
-  await run('nfpcapd', ['-r', pcap, '-w', dir], { timeout: 30_000 });
+  await run('nfpcapd', ['-r', pcap, '-w', dir, ...extra], { timeout: 30_000 });
   return dir;
 }
 

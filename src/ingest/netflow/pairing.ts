@@ -89,15 +89,21 @@ function overlaps(a: UniFlow, b: UniFlow): boolean {
 }
 
 const SERVICE_PORT_LIMIT = 1024;
+/** Start of the ephemeral port range of Linux (32768-60999); Windows and BSD start higher. */
+const EPHEMERAL_PORT_MIN = 32768;
 
 /**
  * Is `a`'s sender the client? Rules in order: a well-known port (< 1024) facing a higher one is
- * the server; otherwise the direction seen first is the client's; otherwise (same start, as
- * softflowd reports both directions) the higher port is the client's ephemeral port.
+ * the server; an ephemeral port (>= 32768) facing a lower one is the client; otherwise the
+ * direction seen first is the client's (not reliable for records cut in the middle of a
+ * connection, hence its place after the port rules); otherwise (same start, as softflowd reports
+ * both directions) the higher port is the client's.
  */
 export function clientFirst(a: UniFlow, b: UniFlow | undefined): boolean {
   if (a.dstPort < SERVICE_PORT_LIMIT && a.srcPort >= SERVICE_PORT_LIMIT) return true;
   if (a.srcPort < SERVICE_PORT_LIMIT && a.dstPort >= SERVICE_PORT_LIMIT) return false;
+  if (a.srcPort >= EPHEMERAL_PORT_MIN && a.dstPort < EPHEMERAL_PORT_MIN) return true;
+  if (a.dstPort >= EPHEMERAL_PORT_MIN && a.srcPort < EPHEMERAL_PORT_MIN) return false;
   if (b) {
     if (a.startUs < b.startUs) return true;
     if (b.startUs < a.startUs) return false;
