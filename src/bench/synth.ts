@@ -335,7 +335,9 @@ export function synthesise(path: string, opts: SynthOptions): SynthSummary {
     const k = Math.floor(r.next() * active.length);
     const c = active[k]!;
     const step = c.steps[c.i++]!;
-    tsUs += 1 + Math.floor(r.next() * 40);
+    // About 10,000 packets per second (a busy office uplink), so the capture lasts long enough for
+    // the flow table to reach its steady state.
+    tsUs += 1 + Math.floor(r.next() * 200);
     const payloadLen = typeof step.payload === 'number' ? step.payload : step.payload.length;
     const ipLen = c.isV6 ? 40 : 20;
     const l4Len = c.proto === 6 ? 20 : 8;

@@ -105,7 +105,11 @@ export class Engine implements AnalysisHost {
     if (a.isInspecting) {
       const dir = this.table.direction;
       if (pkt.protocol === 6) {
-        a.reassembler!.segment(dir, pkt.tcpSeq, pkt.tcpFlags, pkt.payload, pkt.payloadMissing, pkt.tsUs);
+        const r = a.reassembler!;
+        r.segment(dir, pkt.tcpSeq, pkt.tcpFlags, pkt.payload, pkt.payloadMissing, pkt.tsUs);
+        // Both directions closed or exhausted, or reset: the analysis is over even though the
+        // flow stays in the table (for its counters) until its closed timeout.
+        if (r.isFinished || flow.hasRst) a.end(pkt.tsUs);
       } else if (pkt.protocol === 17 && pkt.payload.length > 0) {
         a.datagram(dir, pkt.payload, pkt.tsUs);
       }

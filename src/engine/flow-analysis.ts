@@ -26,6 +26,8 @@ interface Slot {
   session: AnalyserSession | undefined;
   /** True when the session ended by violation or exception: its record is not reported. */
   isRejected: boolean;
+  /** The record taken when the session was let go (null: it had none). */
+  record?: Record<string, unknown> | null;
 }
 
 /** A probe-window entry: bytes [start, start+len) of direction `dir`'s buffer, or a gap. */
@@ -53,6 +55,8 @@ export class FlowAnalysis implements StreamSink, FlowView {
   packets: FlowPackets | undefined = undefined;
   /** False once no analyser can still want bytes: the packet path skips this flow's payload. */
   isInspecting = true;
+  /** True once `end` ran. */
+  isEnded = false;
   private readonly slots: Slot[];
   private pendingCount: number;
   private probeBufs: [Uint8Array | undefined, Uint8Array | undefined] = [undefined, undefined];
@@ -136,7 +140,12 @@ export class FlowAnalysis implements StreamSink, FlowView {
   protocolRecords(): Record<string, Record<string, unknown>> {
     const out: Record<string, Record<string, unknown>> = {};
     for (const s of this.slots) {
-      if (s.session === undefined || s.isRejected) continue;
+      if (s.isRejected) continue;
+      if (s.record !== undefined) {
+        if (s.record !== null) out[s.analyser.name] = s.record;
+        continue;
+      }
+      if (s.session === undefined) continue;
       let rec: Record<string, unknown> | undefined;
       try {
         rec = s.session.record();
@@ -173,8 +182,14 @@ export class FlowAnalysis implements StreamSink, FlowView {
     this.updateInspecting();
   }
 
-  /** The flow ended: flush reassembly, end the sessions. */
+  /**
+   * No more bytes will come (the flow ended, both directions closed, or both reached the
+   * reassembly depth): flush reassembly, end the sessions, keep their records, let them go.
+   * Idempotent.
+   */
   end(tsUs: number): void {
+    if (this.isEnded) return;
+    this.isEnded = true;
     this.reassembler?.flush(tsUs);
     for (const s of this.slots) {
       if (s.state !== OPEN) continue;
@@ -186,6 +201,7 @@ export class FlowAnalysis implements StreamSink, FlowView {
       }
     }
     this.release();
+    this.settle();
   }
 
   private probeAll(dir: Direction, data: Uint8Array, tsUs: number, isDatagram: boolean): void {
@@ -333,17 +349,35 @@ export class FlowAnalysis implements StreamSink, FlowView {
   }
 
   private updateInspecting(): void {
-    if (this.pendingCount > 0) return;
+    if (this.pendingCount > 0 || !this.isInspecting) return;
     for (const s of this.slots) if (s.state === OPEN) return;
-    if (this.isInspecting) {
-      this.isInspecting = false;
-      this.reassembler?.stop();
+    // No analyser wants more of this flow: keep only what its record needs, so a flow that lives
+    // on in the table costs little memory.
+    this.isInspecting = false;
+    this.reassembler?.stop();
+    this.reassembler = undefined;
+    this.settle();
+  }
+
+  /** Takes the records of finished sessions and lets the sessions go. */
+  private settle(): void {
+    for (const s of this.slots) {
+      if (s.session === undefined) continue;
+      if (s.state === DONE && !s.isRejected && s.record === undefined) {
+        try {
+          s.record = s.session.record() ?? null;
+        } catch {
+          this.fail(s);
+        }
+      }
+      if (s.state !== OPEN) s.session = undefined;
     }
   }
 
   private release(): void {
     this.dropProbeState();
     this.reassembler?.stop();
+    this.reassembler = undefined;
     this.isInspecting = false;
   }
 }

@@ -32,16 +32,20 @@ export interface FlowTableOptions {
   activeTimeoutS: number;
 }
 
-/** Defaults follow Suricata's flow-timeouts (suricata.yaml) with a 30-minute active timeout. */
+/**
+ * Defaults: Zeek's inactivity timeouts (TCP 5 minutes, UDP 1 minute), 30 s for connection attempts
+ * and unanswered datagrams, 10 s for closed TCP connections (Suricata's emergency-closed value:
+ * long enough for late ACKs and retransmissions), and a 30-minute active timeout.
+ */
 export const DEFAULT_FLOW_TABLE_OPTIONS: Readonly<FlowTableOptions> = Object.freeze({
   maxFlows: 262_144,
-  tcpNewTimeoutS: 60,
-  tcpEstablishedTimeoutS: 600,
-  tcpClosedTimeoutS: 60,
+  tcpNewTimeoutS: 30,
+  tcpEstablishedTimeoutS: 300,
+  tcpClosedTimeoutS: 10,
   udpNewTimeoutS: 30,
-  udpEstablishedTimeoutS: 300,
+  udpEstablishedTimeoutS: 60,
   otherNewTimeoutS: 30,
-  otherEstablishedTimeoutS: 300,
+  otherEstablishedTimeoutS: 60,
   activeTimeoutS: 1800,
 });
 
@@ -286,8 +290,11 @@ export class FlowTable<E = unknown> {
       }
     }
     const isSenderClient = senderSide === 0;
-    const clientAddr = (isSenderClient ? pkt.srcAddr : pkt.dstAddr).slice();
-    const serverAddr = (isSenderClient ? pkt.dstAddr : pkt.srcAddr).slice();
+    // IPv4 addresses are kept as words by the flow; only IPv6 ones are copied.
+    const src = pkt.srcAddr;
+    const dst = pkt.dstAddr;
+    const clientAddr = src.length === 4 ? (isSenderClient ? src : dst) : new Uint8Array(isSenderClient ? src : dst);
+    const serverAddr = src.length === 4 ? (isSenderClient ? dst : src) : new Uint8Array(isSenderClient ? dst : src);
     const clientPort = isSenderClient ? pkt.srcPort : pkt.dstPort;
     const serverPort = isSenderClient ? pkt.dstPort : pkt.srcPort;
     const communityId = communityIdV1(clientAddr, clientPort, serverAddr, serverPort, pkt.protocol);

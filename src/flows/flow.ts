@@ -42,8 +42,9 @@ export class Flow<E = unknown> implements FlowInfo {
   readonly protocol: number;
   readonly vlan: number;
   readonly innerVlan: number;
-  readonly clientAddr: Uint8Array;
-  readonly serverAddr: Uint8Array;
+  /** IPv6 addresses (IPv4 ones live in the words: no array per flow). */
+  private readonly clientAddr6: Uint8Array | undefined;
+  private readonly serverAddr6: Uint8Array | undefined;
   readonly clientPort: number;
   readonly serverPort: number;
   /** 32-bit words of the addresses (the address itself for IPv4, a hash for IPv6). */
@@ -106,8 +107,8 @@ export class Flow<E = unknown> implements FlowInfo {
     this.protocol = init.protocol;
     this.vlan = init.vlan;
     this.innerVlan = init.innerVlan;
-    this.clientAddr = init.clientAddr;
-    this.serverAddr = init.serverAddr;
+    this.clientAddr6 = init.clientAddr.length === 4 ? undefined : init.clientAddr;
+    this.serverAddr6 = init.serverAddr.length === 4 ? undefined : init.serverAddr;
     this.clientPort = init.clientPort;
     this.serverPort = init.serverPort;
     this.clientWord = init.clientWord;
@@ -122,6 +123,15 @@ export class Flow<E = unknown> implements FlowInfo {
     this.startUs = init.startUs;
     this.lastUs = init.startUs;
     this.timeoutClass = init.timeoutClass;
+  }
+
+  /** The client address bytes (allocates for IPv4). */
+  get clientAddr(): Uint8Array {
+    return this.clientAddr6 ?? wordBytes(this.clientWord);
+  }
+
+  get serverAddr(): Uint8Array {
+    return this.serverAddr6 ?? wordBytes(this.serverWord);
   }
 
   /** EVE `flow.state`: new until both sides spoke (TCP: handshake done), closed after FIN/RST. */
@@ -183,4 +193,8 @@ export class Flow<E = unknown> implements FlowInfo {
     if (this.protocol === 17) return isBoth ? TimeoutClass.UDP_ESTABLISHED : TimeoutClass.UDP_NEW;
     return isBoth ? TimeoutClass.OTHER_ESTABLISHED : TimeoutClass.OTHER_NEW;
   }
+}
+
+function wordBytes(w: number): Uint8Array {
+  return Uint8Array.of(w >>> 24, (w >>> 16) & 0xff, (w >>> 8) & 0xff, w & 0xff);
 }

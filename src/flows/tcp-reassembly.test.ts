@@ -194,6 +194,16 @@ describe('TcpReassembler', () => {
     expect(sink.text(0)).toBe('abcd______k');
   });
 
+  it('copies buffered segments out of the caller\'s buffer (a Buffer slice would alias it)', () => {
+    const { r, sink } = setup();
+    r.segment(0, ISN, TcpFlag.SYN, new Uint8Array(0), 0, 1);
+    const chunk = Buffer.from('xxxxcdefxxxx');
+    r.segment(0, ISN + 3, ACK, chunk.subarray(4, 8), 0, 2);
+    chunk.fill(0x3f);
+    r.segment(0, ISN + 1, ACK, bytes('ab'), 0, 3);
+    expect(sink.text(0)).toBe('abcdef');
+  });
+
   it('keeps directions apart', () => {
     const { r, sink } = setup();
     r.segment(0, 100, TcpFlag.SYN, new Uint8Array(0), 0, 1);

@@ -96,6 +96,11 @@ export class TcpReassembler {
     private readonly sink: StreamSink,
   ) {}
 
+  /** True once neither direction can deliver anything more (FIN reached or depth exhausted). */
+  get isFinished(): boolean {
+    return this.isStopped || (this.dirs[0].isDone && this.dirs[1].isDone);
+  }
+
   /** One TCP segment in direction `dir`. `missing` bytes of payload were cut by the snaplen. */
   segment(dir: Direction, seq: number, flags: number, payload: Uint8Array, missing: number, tsUs: number): void {
     if (this.isStopped) return;
@@ -225,7 +230,8 @@ export class TcpReassembler {
         this.stats.memcapDrops++;
         continue;
       }
-      const seg: Segment = { rel: p.rel, end: p.end, data: p.data.slice() };
+      // A copy: the input may be a Buffer, whose slice() is a view that would pin the reader's chunk.
+      const seg: Segment = { rel: p.rel, end: p.end, data: new Uint8Array(p.data) };
       let i = segs.length;
       while (i > 0 && segs[i - 1]!.rel > seg.rel) i--;
       segs.splice(i, 0, seg);
