@@ -18,6 +18,9 @@ export const MAX_XML_DEPTH = 64;
 
 export type XmlParse = { root: XmlElement; error?: undefined } | { root?: undefined; error: string };
 
+/** A start tag with its attributes, matched in place (sticky) at the current offset. */
+const START_TAG = /<([A-Za-z_][\w.:-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/y;
+
 const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 export function decodeEntities(s: string): string {
@@ -78,7 +81,8 @@ export function parseXml(text: string): XmlParse {
       if (!open || open.name !== name) return { error: `mismatched end tag </${name}>` };
       i = e + 1;
     } else {
-      const m = /^<([A-Za-z_][\w.:-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/.exec(text.slice(i, i + 65_536));
+      START_TAG.lastIndex = i;
+      const m = START_TAG.exec(text);
       if (!m) return { error: `bad tag at offset ${i}` };
       const el: XmlElement = { name: m[1] as string, attrs: {}, children: [], text: '' };
       const attrRe = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;

@@ -11,7 +11,7 @@ import type { FlowRecord } from '../../src/flows/types.js';
 import { startSyslogIngest, StoreWriter, type SyslogIngest } from '../../src/ingest/syslog/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { fixtureLines, waitFor } from './helpers.js';
+import { fixtureLines, makeSelfSignedCert, waitFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0) * 1000;
 const FLOOD = 200_000;
@@ -78,6 +78,28 @@ describe('syslog receiver limits', () => {
     expect(small.receiver.counters.drops.idle_timeout).toBe(3);
     for (const s of open) s.destroy();
     await small.close();
+  });
+
+  it('abandons TLS handshakes that do not finish within tlsHandshakeMs', async () => {
+    const cert = makeSelfSignedCert();
+    const tls = await startSyslogIngest({
+      listen: [{ transport: 'tls', host: '127.0.0.1', port: 0 }],
+      tls: { cert: cert.cert, key: cert.key },
+      limits: { tlsHandshakeMs: 200 },
+      clock,
+      onAlert: () => undefined,
+      onFlow: () => undefined,
+    });
+    try {
+      // A plain TCP connection that never starts the handshake.
+      const s = await openTcp(tls.bound[0]?.port ?? 0);
+      await new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r())));
+      expect(tls.receiver.counters.drops.tls_handshake_failed).toBe(1);
+      expect(tls.receiver.counters.connections_total).toBe(0);
+    } finally {
+      await tls.close();
+      rmSync(cert.dir, { recursive: true, force: true });
+    }
   });
 
   it('survives a 200,000-message TCP flood with bounded heap and every message accounted for', async () => {

@@ -21,6 +21,8 @@ export interface SyslogLimits {
   connectionIdleMs: number;
   /** UDP socket receive buffer the receiver asks the kernel for, bytes. Default 4 MiB. */
   udpReceiveBufferBytes: number;
+  /** A TLS handshake not done by then is abandoned (`tls_handshake_failed`). Default 10 s. */
+  tlsHandshakeMs: number;
 }
 
 export const DEFAULT_SYSLOG_LIMITS: Readonly<SyslogLimits> = Object.freeze({
@@ -28,6 +30,7 @@ export const DEFAULT_SYSLOG_LIMITS: Readonly<SyslogLimits> = Object.freeze({
   maxConnections: 256,
   connectionIdleMs: 300_000,
   udpReceiveBufferBytes: 4 * 1024 * 1024,
+  tlsHandshakeMs: 10_000,
 });
 
 export type SyslogDrop =
@@ -169,14 +172,19 @@ export class SyslogReceiver {
     let server: Server;
     if (transport === 'tls') {
       const t = this.opts.tls as SyslogTlsConfig;
-      const tlsOpts: TlsOptions = { cert: t.cert, key: t.key, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 };
+      const tlsOpts: TlsOptions = { cert: t.cert, key: t.key, minVersion: 'TLSv1.2', handshakeTimeout: this.limits.tlsHandshakeMs };
       if (t.ca) tlsOpts.ca = t.ca;
       if (t.requireClientCert) {
         tlsOpts.requestCert = true;
         tlsOpts.rejectUnauthorized = true;
       }
       const tlsServer = createTlsServer(tlsOpts, onSocket);
-      tlsServer.on('tlsClientError', () => this.drop('tls_handshake_failed'));
+      // With a listener here Node leaves the failed socket open: close it, or a handshake flood
+      // would hold connection slots until the peer gives up.
+      tlsServer.on('tlsClientError', (_err, socket) => {
+        this.drop('tls_handshake_failed');
+        socket.destroy();
+      });
       server = tlsServer;
     } else {
       server = createServer(onSocket);
