@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { analyseFlowRecords } from '../../src/analytics/index.js';
 import { detectFlowMiners, FLOW_MAX_CONFIDENCE, FLOW_MINER_SID, poolIntel } from '../../src/detect/flow-scoring/index.js';
 import type { FlowRecord } from '../../src/flows/types.js';
+import { loadEveAlertSchema, validateSchema } from '../../src/alerts/eve-schema.js';
+import { toEveLine } from '../../src/alerts/eve.js';
 import { LearnedPoolAddresses } from '../../src/intel/learned-addresses.js';
 
 const T0 = 1_800_000_000_000_000;
@@ -40,6 +42,8 @@ describe('flow-only miner scoring', () => {
     expect(s?.alert?.confidence).toBeLessThanOrEqual(FLOW_MAX_CONFIDENCE);
     expect(s?.alert?.rules).toEqual(expect.arrayContaining(['flow-miner.mining_port', 'flow-miner.regular_reconnects', 'flow-miner.constant_bytes']));
     expect(s?.alert?.explanation).toMatch(/over 100 connections, median interval 60[01] s/);
+    // The alert is a valid EVE alert line like every other source's.
+    expect(validateSchema(loadEveAlertSchema(), JSON.parse(toEveLine(s?.alert as NonNullable<typeof s>['alert'] & object)))).toEqual([]);
   });
 
   it('a session cut by an active timeout is one long connection, and a DNS-learned pool name makes it alert', () => {
