@@ -256,7 +256,7 @@ describe('names, learned addresses and browser mining', () => {
 
   it('treats Stratum V2 shape as a weak sign and only on a mining port', () => {
     const { det, alerts } = harness();
-    const v = view('213', { serverPort: 3032 });
+    const v = view('213', { serverPort: 34254 });
     det.onFact(v, fact('stratum_v2.handshake', T0, { message_sizes: [64, 234] }));
     det.onFlowEnd(v, end(v, T0 + 10));
     const w = view('214', { serverPort: 5000 });

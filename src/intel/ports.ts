@@ -11,7 +11,6 @@ export const KNOWN_POOL_PORTS: readonly PoolPort[] = [
   { port: 2020, note: '2miners Ethash-family stratum (2miners connection pages)' },
   { port: 2142, note: 'suprnova Equihash stratum (suprnova connection pages; corpus zec-eu.suprnova.cc)' },
   { port: 2222, note: '2miners and HeroMiners CryptoNote stratum' },
-  { port: 3032, note: 'Stratum V2 default port used by the SRI reference pool (stratumprotocol.org)' },
   { port: 3333, note: 'stratum default of cgminer/bfgminer pool examples, supportxmr, f2pool, antpool, flypool' },
   { port: 3334, note: 'stratum variants on 3333+N (corpus cgminer.s2)' },
   { port: 3335, note: 'stratum variants on 3333+N (corpus cgminer.s2)' },
@@ -42,6 +41,7 @@ export const KNOWN_POOL_PORTS: readonly PoolPort[] = [
   { port: 19999, note: 'C3Pool stratum' },
   { port: 20535, note: 'HashVault CryptoNote stratum' },
   { port: 20580, note: 'CryptoNote stratum seen in corpus captures' },
+  { port: 34254, note: 'Stratum V2: listen port of the Stratum V2 reference implementation pool configuration examples' },
   { port: 45560, note: 'nanopool TLS variants' },
   { port: 45700, note: 'MoneroOcean-style stratum proxies' },
 ];
