@@ -4,7 +4,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FlowDecoder, type RawFlow } from '../../src/ingest/netflow/index.js';
+import { FlowCollector, FlowDecoder, type RawFlow } from '../../src/ingest/netflow/index.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/index.js';
 import { Bytes, concat, ipfixMessage, ipfixSet, ipfixTemplate, v9Packet, v9Set, v9Template } from './build.js';
 
 const NOW = 1_000_000;
@@ -58,6 +63,18 @@ describe('hostile datagrams', () => {
     expect(n).toBe(0);
     expect(d.counters.varlen_overflow).toBe(1);
     expect(d.counters.record_truncated).toBe(1);
+  });
+
+  it('drops records whose counters or times a store cannot keep exactly', () => {
+    const d = new FlowDecoder();
+    const tmpl = ipfixSet(2, ipfixTemplate(256, [[8, 4], [12, 4], [1, 8], [152, 8], [153, 8]]));
+    const huge = new Bytes().ip4('10.0.0.1').ip4('10.0.0.2').u32(0xffffffff).u32(0xffffffff).u64(1).u64(2).build(); // 2^64 - 1 octets
+    const future = new Bytes().ip4('10.0.0.1').ip4('10.0.0.2').u64(1).u64(9_000_000_000_000).u64(9_000_000_000_001).build(); // year 2255
+    const fine = new Bytes().ip4('10.0.0.1').ip4('10.0.0.2').u64(1).u64(1_700_000_000_000).u64(1_700_000_000_001).build();
+    let n = 0;
+    d.decode(ipfixMessage(0, 0, [tmpl, ipfixSet(256, concat([huge, future, fine]))]), 'e:1', NOW, () => n++);
+    expect(n).toBe(1);
+    expect(d.counters.record_bad_value).toBe(2);
   });
 
   it('keeps the template cache bounded under a template flood (maxTemplatesPerExporter, maxTemplates)', () => {
@@ -127,5 +144,28 @@ describe('hostile datagrams', () => {
     );
     expect(d.counters.datagrams).toBe(3000);
     expect(records).toBeGreaterThan(0);
+  });
+
+  it('random mutations of real messages go through pairing into the SQLite store without a failed write', async () => {
+    const store = await openStore(join(mkdtempSync(join(tmpdir(), 'mw-fuzz-')), 'f.db'), { synchronous: 'normal' });
+    const collector = new FlowCollector({ store, clock: new ManualClock(0), limits: { maxPendingSets: 16 } });
+    const tmpl = ipfixSet(2, ipfixTemplate(256, [[8, 4], [12, 4], [7, 2], [11, 2], [4, 1], [1, 8], [2, 8], [152, 8], [153, 8], [136, 1]]));
+    const rec = new Bytes().ip4('10.0.0.1').ip4('203.0.113.21').u16(40000).u16(3333).u8(6).u64(500).u64(5).u64(1_700_000_000_000).u64(1_700_000_060_000).u8(3).build();
+    const seed = ipfixMessage(1_700_000_100, 0, [tmpl, ipfixSet(256, concat([rec, rec, rec]))]);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(seed.length - 1), fc.nat(255)), { maxLength: 6 }), (muts) => {
+        const b = seed.slice();
+        for (const [i, v] of muts) b[i] = v;
+        collector.ingest(b, '192.0.2.9:9995');
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+    await collector.flush();
+    expect(collector.counters.store_error).toBe(0);
+    expect(collector.counters.records_decoded).toBeGreaterThan(1000);
+    const stored = await store.queryFlows({ ip: '203.0.113.21', from_us: 0, to_us: Number.MAX_SAFE_INTEGER, limit: 100_000 });
+    expect(stored.length).toBeGreaterThan(0);
+    expect(collector.counters.flows_stored).toBeGreaterThanOrEqual(stored.length);
+    await store.close();
   });
 });

@@ -27,6 +27,7 @@ export const COUNTER_NAMES = [
   'record_truncated',
   'varlen_overflow',
   'record_without_address',
+  'record_bad_value',
   'pending_expired',
   'pending_limit',
   'pairing_limit',

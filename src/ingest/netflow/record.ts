@@ -47,6 +47,26 @@ export function newRawFlow(): RawFlow {
   };
 }
 
+/** Latest time a record may carry: 2200-01-01 (microseconds). Later ones are corrupt or hostile. */
+export const MAX_RECORD_TIME_US = 7_258_118_400_000_000;
+
+/**
+ * Are the record's times and counters values a store can keep exactly? (8-byte counters and NTP
+ * times from a hostile exporter can exceed 2^53 or the year 2200.)
+ */
+export function hasSaneValues(r: RawFlow): boolean {
+  return (
+    Number.isSafeInteger(r.octets) &&
+    Number.isSafeInteger(r.packets) &&
+    Number.isSafeInteger(r.startUs) &&
+    Number.isSafeInteger(r.endUs) &&
+    r.startUs >= 0 &&
+    r.endUs >= 0 &&
+    r.startUs <= MAX_RECORD_TIME_US &&
+    r.endUs <= MAX_RECORD_TIME_US
+  );
+}
+
 /** Receives each decoded record; `domain` is the v9 source ID or IPFIX observation domain. */
 export type RawFlowSink = (flow: RawFlow, source: FlowSource, domain: number) => void;
 

@@ -8,7 +8,7 @@ import type { FlowSource } from '../../flows/types.js';
 import { u16, u32, uN } from './bytes.js';
 import type { Counters } from './counters.js';
 import type { CollectorLimits } from './limits.js';
-import type { RawFlow } from './record.js';
+import { hasSaneValues, type RawFlow } from './record.js';
 
 /** What the decoder does with one field. Numbers, so the plan is a pair of typed arrays. */
 export const enum Op {
@@ -589,6 +589,10 @@ export function decodeDataRecords(
       r.octets = Math.round(r.octets * rate);
       r.packets = Math.round(r.packets * rate);
       c.sampling_applied++;
+    }
+    if (!hasSaneValues(r)) {
+      c.record_bad_value++;
+      continue;
     }
     c.records_decoded++;
     sink(r, source, domain);

@@ -4,7 +4,7 @@
 
 import { u16, u32 } from './bytes.js';
 import { V5_MAX_RECORDS } from './limits.js';
-import type { RawFlowSink } from './record.js';
+import { hasSaneValues, type RawFlowSink } from './record.js';
 import type { DecoderState } from './templates.js';
 
 const V5_HEADER_BYTES = 24;
@@ -58,6 +58,10 @@ export function decodeV5(st: DecoderState, b: Uint8Array, sink: RawFlowSink): nu
       r.packets *= rate;
       r.octets *= rate;
       c.sampling_applied++;
+    }
+    if (!hasSaneValues(r)) {
+      c.record_bad_value++;
+      continue;
     }
     c.records_decoded++;
     sink(r, 'netflow5', domain);
