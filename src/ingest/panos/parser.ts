@@ -60,12 +60,16 @@ export function splitPanosBody(body: string, expect?: PanosLogType): PanosSplit 
     const i = index.get(name);
     return i === undefined ? undefined : cols[i];
   };
+  // Empty columns are left out: most of the 100+ columns are empty in any one log, and the raw
+  // line keeps everything verbatim anyway.
   const toRecord = (): Record<string, string> => {
     const fields: Record<string, string> = {};
     for (let i = 0; i < cols.length; i++) {
+      const v = cols[i];
+      if (!v) continue;
       const name = i < names.length ? names[i] : `extra_${i + 1}`;
       if (name === undefined || name === FUTURE_USE) continue;
-      fields[name] = cols[i] ?? '';
+      fields[name] = v;
     }
     return fields;
   };

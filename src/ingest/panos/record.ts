@@ -52,7 +52,7 @@ export interface PanosThreatRecord {
   pcap_id: string;
   sequence_number: string;
   repeat_count: number;
-  /** Every named column present, verbatim (FUTURE_USE skipped), plus `extra_N` for appended ones. */
+  /** Every non-empty named column, verbatim (FUTURE_USE skipped), plus `extra_N` for appended ones. */
   fields: Record<string, string>;
 }
 
