@@ -150,3 +150,31 @@ describe('syslog ingest into the store', () => {
     }
   });
 });
+
+describe('syslog over IPv6 loopback', () => {
+  it('receives on udp://[::1] and tcp://[::1]', async () => {
+    const flows: string[] = [];
+    const ing = await startSyslogIngest({
+      listen: [
+        { transport: 'udp', host: '::1', port: 0 },
+        { transport: 'tcp', host: '::1', port: 0 },
+      ],
+      clock: new ManualClock(NOW),
+      onAlert: () => undefined,
+      onFlow: (f) => flows.push(f.flow_id),
+    });
+    try {
+      const line = fixtureLines('syslog-bsd.log')[2] ?? '';
+      const u = createSocket('udp6');
+      await new Promise<void>((r) => u.send(line, ing.bound[0]?.port ?? 0, '::1', () => r()));
+      u.close();
+      const t = tcpConnect(ing.bound[1]?.port ?? 0, '::1');
+      await new Promise<void>((r) => t.once('connect', () => r()));
+      await new Promise<void>((r) => t.end(`${line}\n`, () => r()));
+      await waitFor(() => flows.length === 2, 5000, 'two flows over IPv6');
+      expect(ing.receiver.counters.by_transport).toEqual({ udp: 1, tcp: 1, tls: 0 });
+    } finally {
+      await ing.close();
+    }
+  });
+});
