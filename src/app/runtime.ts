@@ -9,6 +9,7 @@ import { readCapture } from '../capture/reader.js';
 import { PcapWriter } from '../capture/writer.js';
 import { createMiningDetector } from '../detect/detector.js';
 import { openAsnDatabase, type AsnLookup } from '../enrich/asn-db.js';
+import { DnsNameCache } from '../enrich/dns-names.js';
 import { loadHostingList } from '../enrich/hosting.js';
 import { CensysProvider, ShodanProvider, type HostIntelProvider } from '../enrich/host-intel.js';
 import { defaultAnalysers } from '../engine/analysers.js';
@@ -61,6 +62,8 @@ export class Runtime {
   private draining: Promise<void> | undefined;
   private asn: AsnLookup | undefined;
   private readonly flowBuffer: FlowRecord[] = [];
+  /** Every name the sensor saw resolve to an address (for triage's "names seen"). */
+  readonly dnsNames = new DnsNameCache();
 
   private constructor(
     readonly store: Store,
@@ -80,10 +83,7 @@ export class Runtime {
     if (config.captureStoreDir) captures.push(new CaptureStoreDir(config.captureStoreDir));
     const poolIntel: PoolIntel = {
       matchDomain: (name) => this.intel.matchPoolName(name)?.domain,
-      namesFor: (ip) => {
-        const hit = this.intel.learned.lookup('', ip, this.clock.nowUs());
-        return hit ? [hit.name] : [];
-      },
+      namesFor: (ip) => this.dnsNames.namesFor(ip),
       isMiningPort: isKnownPoolPort,
     };
     this.triage = new TriageService({
@@ -209,7 +209,21 @@ export class Runtime {
     };
     const engine: Engine = new Engine({
       analysers: defaultAnalysers(),
-      detector: createMiningDetector({ intel: this.intel, ...(this.config.sensorName ? { sensor: this.config.sensorName } : {}) }),
+      detector: (ctx) => {
+        const mining = createMiningDetector({ intel: this.intel, ...(this.config.sensorName ? { sensor: this.config.sensorName } : {}) })(ctx);
+        return {
+          onFact: (flow, event) => {
+            if (event.name === 'dns.answer') {
+              const q = event.data.query ?? event.data.rrname;
+              const addrs = event.data.addresses;
+              if (typeof q === 'string' && Array.isArray(addrs)) this.dnsNames.record(q, addrs.filter((a): a is string => typeof a === 'string'));
+            }
+            mining.onFact(flow, event);
+          },
+          onFlowEnd: (flow, end) => mining.onFlowEnd(flow, end),
+          flush: () => mining.flush(),
+        };
+      },
       onAlert: (alert) => {
         const flowId = alert.flow_id;
         if (flowId === undefined) {

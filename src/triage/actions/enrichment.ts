@@ -23,14 +23,18 @@ export function namesFromEvidence(evidence: Record<string, unknown>): string[] {
   const add = (v: unknown) => {
     if (typeof v === 'string' && v.length > 0 && v.length <= 253) out.add(v.toLowerCase().replace(/\.$/, ''));
   };
-  const tls = evidence.tls as Record<string, unknown> | undefined;
-  add(tls?.sni);
+  const tls = evidence.tls as { sni?: unknown; client_hello?: { sni?: unknown } } | undefined;
+  add(tls?.sni ?? tls?.client_hello?.sni);
   const http = evidence.http as Record<string, unknown> | undefined;
   add(http?.hostname ?? http?.host);
   const stratum = evidence.stratum as Record<string, unknown> | undefined;
   add(stratum?.pool_host);
-  const dns = evidence.dns as Record<string, unknown> | undefined;
+  const dns = evidence.dns as { rrname?: unknown; query?: unknown; queries?: { rrname?: unknown }[] } | undefined;
   add(dns?.rrname ?? dns?.query);
+  for (const q of Array.isArray(dns?.queries) ? dns.queries.slice(0, 16) : []) add(q.rrname);
+  const intel = evidence.intel as { pool_name?: unknown; learned_name?: unknown } | undefined;
+  add(intel?.pool_name);
+  add(intel?.learned_name);
   return [...out].filter((n) => !/^[\d.]+$/.test(n) && !n.includes(':'));
 }
 

@@ -96,11 +96,16 @@ export function decide(alertSource: string, alertEvidence: Record<string, unknow
     reasons.push('The client sent a stratum login or subscribe; no job from the pool was seen, so the login may have failed or the capture ends early.');
     verdict = 'true_positive';
     confidence = 0.85;
-  } else if (cap?.is_tls && cap.tls?.sni && poolNames.includes(cap.tls.sni.toLowerCase())) {
-    reasons.push(`The connection is TLS to ${cap.tls.sni}, a listed mining pool; the stratum messages themselves are encrypted, so this rests on the name alone and the confidence is lower.`);
+  } else if (cap?.is_tls && poolNames.length > 0) {
+    const sni = cap.tls?.sni;
+    reasons.push(
+      sni && poolNames.includes(sni.toLowerCase())
+        ? `The connection is TLS to ${sni}, a listed mining pool; the stratum messages themselves are encrypted, so this rests on the name alone and the confidence is lower.`
+        : `The connection is TLS to an address the client had just resolved from ${poolNames.join(', ')}, a listed mining pool; the stratum messages themselves are encrypted, so this rests on the name alone and the confidence is lower.`,
+    );
     verdict = 'true_positive';
     confidence = 0.75;
-  } else if (cap?.is_flow_found && !sensorSawMining && (cap.node_protocol || cap.other_methods.length > 0 || cap.app_protocols.length > 0)) {
+  } else if (cap?.is_flow_found && !sensorSawMining && poolNames.length === 0 && (cap.node_protocol || cap.other_methods.length > 0 || cap.app_protocols.length > 0)) {
     const methods = cap.other_methods.length ? `JSON-RPC methods ${cap.other_methods.slice(0, 6).join(', ')}` : '';
     const proto = cap.node_protocol ? `the ${cap.node_protocol} protocol` : '';
     const what = [methods, proto].filter(Boolean).join(' of ') || cap.app_protocols.join(', ');
@@ -108,6 +113,10 @@ export function decide(alertSource: string, alertEvidence: Record<string, unknow
     if (cap.node_protocol) reasons.push(`A cryptocurrency node or wallet server (${cap.node_protocol}) talks this way; it is not a miner.`);
     verdict = 'benign';
     confidence = cap.node_protocol ? 0.85 : 0.75;
+  } else if (poolNames.length > 0 && cap?.app_protocols.includes('dns') && !cap.app_protocols.includes('tls')) {
+    reasons.push(`The client looked up ${poolNames.join(', ')}, a listed mining pool. A name lookup alone also happens when someone visits the pool's web site; the connection that follows decides.`);
+    verdict = 'needs_analyst';
+    confidence = 0.65;
   } else if (poolNames.length > 0) {
     reasons.push(`The destination is known as ${poolNames.join(', ')}, a listed mining pool.`);
     verdict = regularPairs.length || longLived.length ? 'true_positive' : 'needs_analyst';
