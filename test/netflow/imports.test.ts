@@ -74,6 +74,18 @@ describe('flow imports', () => {
     expect(again.stored).toBe(0);
   });
 
+  it('counts values a store cannot keep exactly as bad lines, keeps the lines around them', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'mw-eve-'));
+    const f = join(tmp, 'eve.json');
+    const flow = (id: number, start: string, bytes: number): string =>
+      JSON.stringify({ flow_id: id, event_type: 'flow', src_ip: '10.0.0.1', src_port: 1, dest_ip: '10.0.0.2', dest_port: 2, proto: 'TCP', flow: { start, end: start, bytes_toserver: bytes } });
+    writeFileSync(f, [flow(1, '2026-01-01T00:00:00.000000+0000', 10), flow(2, '2301-01-01T00:00:00.000000+0000', 10), flow(3, '2026-01-01T00:00:01.000000+0000', 2 ** 60), flow(4, '2026-01-01T00:00:02.000000+0000', 10)].join('\n'));
+    const store = new MemoryFlowStore();
+    const r = await importFlowFiles([f], 'eve', store);
+    expect(r.badByReason).toEqual({ value_out_of_range: 2 });
+    expect(store.all().map((x) => x.flow_id).sort()).toEqual(['1', '4']);
+  });
+
   it('drops lines over the line limit whole, keeps the next line', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'mw-lines-'));
     const f = join(tmp, 'long.txt');

@@ -7,6 +7,7 @@ import type { FlowRecord } from '../../flows/types.js';
 import type { Store } from '../../store/types.js';
 import { newCounters } from '../netflow/counters.js';
 import { FlowPairer, hash64 } from '../netflow/pairing.js';
+import { MAX_RECORD_TIME_US, type UniFlow } from '../netflow/record.js';
 import { parsePanosTraffic } from '../panos/parser.js';
 import { EveFlowParser } from './eve-flow.js';
 import { NfdumpCsvParser } from './nfdump-csv.js';
@@ -102,7 +103,10 @@ export async function importFlowFiles(
     for await (const line of readLines(file)) {
       lineNo++;
       res.lines++;
-      const r: LineResult = line === undefined ? { error: 'line_too_long' } : parser.line(line);
+      let r: LineResult = line === undefined ? { error: 'line_too_long' } : parser.line(line);
+      // A store keeps times and counters exactly only within range: out-of-range values are bad lines.
+      if ('record' in r && !isStorable(r.record)) r = { error: 'value_out_of_range' };
+      if ('uni' in r && !isStorableUni(r.uni)) r = { error: 'value_out_of_range' };
       if ('record' in r) push(r.record);
       else if ('uni' in r) pairer.add(r.uni, 0);
       else if ('skip' in r) res.skipped[r.skip] = (res.skipped[r.skip] ?? 0) + 1;
@@ -117,6 +121,27 @@ export async function importFlowFiles(
   pairer.flushAll();
   await flush();
   return res;
+}
+
+const okTime = (v: number): boolean => Number.isSafeInteger(v) && v >= 0 && v <= MAX_RECORD_TIME_US;
+const okCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
+
+/** Times and counters a store keeps exactly: safe integers, times between 1970 and 2200. */
+function isStorable(f: FlowRecord): boolean {
+  return (
+    okTime(f.start_us) &&
+    okTime(f.end_us) &&
+    okCount(f.pkts_toserver) &&
+    okCount(f.pkts_toclient) &&
+    okCount(f.bytes_toserver) &&
+    okCount(f.bytes_toclient) &&
+    Number.isInteger(f.src_port) &&
+    Number.isInteger(f.dest_port)
+  );
+}
+
+function isStorableUni(u: UniFlow): boolean {
+  return okTime(u.startUs) && okTime(u.endUs) && okCount(u.octets) && okCount(u.packets);
 }
 
 /**
