@@ -2,10 +2,11 @@
 // CSV from fixtures, into the store; bad lines are reported by file:line and the lines around
 // them still go in; overlong lines are dropped with bounded memory.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { importFlowFiles, readLines } from '../../src/ingest/flow-imports/index.js';
 import { MemoryFlowStore } from './memory-store.js';
@@ -31,6 +32,17 @@ describe('flow imports', () => {
     const s0 = flows.find((f) => f.src_port === 45358);
     expect(s0).toMatchObject({ end_us: s0?.start_us, bytes_toserver: 60, app_proto: 'ssl', state: 'S0' });
     expect(flows.find((f) => f.proto === 'UDP')?.app_proto).toBe('dns');
+  });
+
+  it('reads gzip-compressed logs (.gz), as Zeek archives them', async () => {
+    const gz = join(mkdtempSync(join(tmpdir(), 'mw-gz-')), 'conn.log.gz');
+    writeFileSync(gz, gzipSync(readFileSync(`${dir}zeek-conn.log`)));
+    const plain = new MemoryFlowStore();
+    const zipped = new MemoryFlowStore();
+    await importFlowFiles([`${dir}zeek-conn.log`], 'zeek-conn', plain);
+    const r = await importFlowFiles([gz], 'zeek-conn', zipped);
+    expect(r.records).toBe(4);
+    expect(zipped.all()).toEqual(plain.all());
   });
 
   it('Zeek conn.log JSON gives the same records as TSV for the same connections', async () => {

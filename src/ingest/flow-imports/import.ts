@@ -3,6 +3,7 @@
 // A bad line is counted with its file:line and reason; the valid lines around it still go in.
 
 import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import type { FlowRecord } from '../../flows/types.js';
 import type { Store } from '../../store/types.js';
 import { newCounters } from '../netflow/counters.js';
@@ -145,14 +146,17 @@ function isStorableUni(u: UniFlow): boolean {
 }
 
 /**
- * Lines of a file as strings; a line longer than MAX_IMPORT_LINE_BYTES yields `undefined` and
- * its bytes are discarded as they stream, so memory stays bounded whatever the file holds.
+ * Lines of a file (gunzipped when the name ends in .gz) as strings; a line longer than
+ * MAX_IMPORT_LINE_BYTES yields `undefined` and its bytes are discarded as they stream, so memory
+ * stays bounded whatever the file holds.
  */
 export async function* readLines(file: string, maxBytes = MAX_IMPORT_LINE_BYTES): AsyncGenerator<string | undefined> {
   let parts: Buffer[] = [];
   let size = 0;
   let isOverlong = false;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+  // Zeek and nfdump archives are often gzip-compressed (conn.00:00:00-01:00:00.log.gz).
+  const input = file.endsWith('.gz') ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
+  for await (const chunk of input as AsyncIterable<Buffer>) {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
