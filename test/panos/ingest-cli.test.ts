@@ -1,11 +1,13 @@
 // `minerwatch ingest` end to end: fixture files imported into a SQLite store, bad lines reported
 // as FILE:LINE with the valid lines around them still imported, stdout output without a store,
 // usage errors with exit code 2, and alerts forwarded to a syslog collector and an ECS file.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runIngest } from '../../src/cli/commands/ingest.js';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { SyslogReceiver } from '../../src/ingest/syslog/index.js';
@@ -113,5 +115,62 @@ describe('minerwatch ingest outputs', () => {
       await rx.close();
     }
     expect((await run(['ingest', 'x', '--format', 'eve', '--forward-webhook', 'http://127.0.0.1:9/'])).err).toContain('needs --dead-letter');
+  });
+});
+
+describe('minerwatch ingest, long-running', () => {
+  const io = () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const text = { out: '', err: '' };
+    stdout.on('data', (d: Buffer) => (text.out += d.toString()));
+    stderr.on('data', (d: Buffer) => (text.err += d.toString()));
+    const cli: CliIo = { stdout, stderr, stdin: new PassThrough(), isStdoutTty: false, env: {} };
+    return { cli, text };
+  };
+
+  it('--follow imports lines appended to a growing file until stopped', async () => {
+    const file = join(dir, 'growing.csv');
+    const threat = readFileSync(join(fixtures, 'threat.csv'), 'utf8').split('\n');
+    writeFileSync(file, `${threat[0]}\n`);
+    const { cli, text } = io();
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const running = runIngest([file], { format: 'panos-threat', follow: true }, cli, new ManualClock(0), () => stopped);
+    for (let i = 0; i < 300 && text.out.split('\n').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    appendFileSync(file, `${threat[1]}\nnot a log\n${threat[2]}\n`);
+    for (let i = 0; i < 300 && text.out.trim().split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    stop();
+    expect(await running).toBe(0);
+    expect(text.out.trim().split('\n').map((l) => (JSON.parse(l) as { alert: { signature_id: number } }).alert.signature_id)).toEqual([85886, 86098, 86510]);
+    expect(text.err).toContain('growing.csv:3: unknown_log_type');
+    expect(text.err).toContain('growing.csv: 4 lines, 3 alerts');
+  });
+
+  it('--syslog and --webhook-listen receive until stopped, then print their counters', async () => {
+    const tokens = join(dir, 'tokens.txt');
+    writeFileSync(tokens, '# senders\ntok-edr\n');
+    const { cli, text } = io();
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    let ports: { syslog: { transport: string; port: number }[]; webhookPort?: number } | undefined;
+    const running = runIngest([], { syslog: 'tcp://127.0.0.1:0', webhookListen: '127.0.0.1:0', webhookTokens: tokens }, cli, new ManualClock(0), () => stopped, (p) => (ports = p));
+    for (let i = 0; i < 300 && !ports; i++) await new Promise((r) => setTimeout(r, 10));
+    const s = tcpConnect(ports!.syslog[0]!.port, '127.0.0.1');
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    await new Promise<void>((r) => s.end(`${readFileSync(join(fixtures, 'syslog-bsd.log'), 'utf8')}`, () => r()));
+    const res = await fetch(`http://127.0.0.1:${ports!.webhookPort}/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok-edr' },
+      body: JSON.stringify({ timestamp: '2026-11-27T10:15:02Z', src_ip: '10.1.20.34', dest_ip: '203.0.113.21', signature: 'EDR: xmrig' }),
+    });
+    expect(res.status).toBe(202);
+    for (let i = 0; i < 300 && text.out.trim().split('\n').length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    stop();
+    expect(await running).toBe(0);
+    const out = text.out.trim().split('\n').map((l) => JSON.parse(l) as { event_type: string });
+    expect(out.map((o) => o.event_type).sort()).toEqual(['alert', 'alert', 'alert', 'flow']);
+    expect(text.err).toMatch(/syslog: .*"messages":3/);
+    expect(text.err).toMatch(/webhook: .*"alerts":1/);
   });
 });

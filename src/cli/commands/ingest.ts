@@ -28,7 +28,7 @@ export type IngestFormat = (typeof INGEST_FORMATS)[number];
 /** Bad lines reported one by one per file; the rest only in the counts. */
 const MAX_REPORTED_BAD_LINES = 20;
 
-interface IngestOpts {
+export interface IngestOpts {
   format?: string;
   db?: string;
   follow?: boolean;
@@ -169,7 +169,18 @@ export function registerIngest(program: Command, io: CliIo): void {
     });
 }
 
-async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Clock): Promise<number> {
+/**
+ * Runs an import; with --follow, --syslog or --webhook-listen it keeps running until `stop`
+ * resolves (SIGINT or SIGTERM from the command line). Resolves with the exit code.
+ */
+export async function runIngest(
+  files: string[],
+  opts: IngestOpts,
+  io: CliIo,
+  clock: Clock,
+  stop: () => Promise<void> = untilInterrupted,
+  onListening?: (where: { syslog: { transport: string; port: number }[]; webhookPort?: number }) => void,
+): Promise<number> {
   if (files.length === 0 && !opts.syslog && !opts.webhookListen) throw new UsageError('ingest needs FILE..., --syslog or --webhook-listen');
   const webhook = opts.webhookListen ? webhookReceiverOptions(opts) : undefined;
   let format: IngestFormat | undefined;
@@ -229,6 +240,7 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
   const followers: FileFollower[] = [];
   let syslog: SyslogIngest | undefined;
   let hookRx: WebhookReceiver | undefined;
+  let webhookPort = 0;
   try {
     for (const file of files) {
       let reported = 0;
@@ -271,9 +283,11 @@ async function runIngest(files: string[], opts: IngestOpts, io: CliIo, clock: Cl
       } catch (err) {
         throw new UsageError(`cannot listen on ${opts.webhookListen}: ${(err as Error).message}`);
       }
+      webhookPort = b.port;
       io.stderr.write(`listening for webhook alerts on http://${b.host}:${b.port}/alerts\n`);
     }
-    if (followers.length > 0 || syslog || hookRx) await untilInterrupted();
+    onListening?.({ syslog: syslog?.bound ?? [], webhookPort: hookRx ? webhookPort : undefined });
+    if (followers.length > 0 || syslog || hookRx) await stop();
   } finally {
     await hookRx?.close();
     await Promise.all(followers.map((f) => f.stop()));
