@@ -43,6 +43,13 @@ describe('flow imports', () => {
     const r = await importFlowFiles([gz], 'zeek-conn', zipped);
     expect(r.records).toBe(4);
     expect(zipped.all()).toEqual(plain.all());
+    // Cut short: the lines before the damage are imported, the damage is one bad line.
+    const cut = join(mkdtempSync(join(tmpdir(), 'mw-gz-')), 'cut.log.gz');
+    const whole = gzipSync(readFileSync(`${dir}zeek-conn.log`));
+    writeFileSync(cut, Buffer.concat([whole.subarray(0, whole.length - 12), Buffer.from('garbage!')]));
+    const partial = new MemoryFlowStore();
+    const rc = await importFlowFiles([cut], 'zeek-conn', partial);
+    expect(rc.badByReason.gzip_error).toBe(1);
   });
 
   it('Zeek conn.log JSON gives the same records as TSV for the same connections', async () => {

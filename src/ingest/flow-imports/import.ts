@@ -101,22 +101,31 @@ export async function importFlowFiles(
     res.files++;
     const parser = parserFor(format, opts);
     let lineNo = 0;
-    for await (const line of readLines(file)) {
-      lineNo++;
-      res.lines++;
-      let r: LineResult = line === undefined ? { error: 'line_too_long' } : parser.line(line);
-      // A store keeps times and counters exactly only within range: out-of-range values are bad lines.
-      if ('record' in r && !isStorable(r.record)) r = { error: 'value_out_of_range' };
-      if ('uni' in r && !isStorableUni(r.uni)) r = { error: 'value_out_of_range' };
-      if ('record' in r) push(r.record);
-      else if ('uni' in r) pairer.add(r.uni, 0);
-      else if ('skip' in r) res.skipped[r.skip] = (res.skipped[r.skip] ?? 0) + 1;
-      else {
-        res.bad++;
-        res.badByReason[r.error] = (res.badByReason[r.error] ?? 0) + 1;
-        if (res.badExamples.length < MAX_BAD_LINE_EXAMPLES) res.badExamples.push(`${file}:${lineNo} ${r.error}`);
+    try {
+      for await (const line of readLines(file)) {
+        lineNo++;
+        res.lines++;
+        let r: LineResult = line === undefined ? { error: 'line_too_long' } : parser.line(line);
+        // A store keeps times and counters exactly only within range: out-of-range values are bad lines.
+        if ('record' in r && !isStorable(r.record)) r = { error: 'value_out_of_range' };
+        if ('uni' in r && !isStorableUni(r.uni)) r = { error: 'value_out_of_range' };
+        if ('record' in r) push(r.record);
+        else if ('uni' in r) pairer.add(r.uni, 0);
+        else if ('skip' in r) res.skipped[r.skip] = (res.skipped[r.skip] ?? 0) + 1;
+        else {
+          res.bad++;
+          res.badByReason[r.error] = (res.badByReason[r.error] ?? 0) + 1;
+          if (res.badExamples.length < MAX_BAD_LINE_EXAMPLES) res.badExamples.push(`${file}:${lineNo} ${r.error}`);
+        }
+        if (batch.length >= IMPORT_BATCH_SIZE) await flush();
       }
-      if (batch.length >= IMPORT_BATCH_SIZE) await flush();
+    } catch (err) {
+      // A corrupt compressed file ends there; what was read before it stays imported.
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (!code.startsWith('Z_')) throw err;
+      res.bad++;
+      res.badByReason.gzip_error = (res.badByReason.gzip_error ?? 0) + 1;
+      if (res.badExamples.length < MAX_BAD_LINE_EXAMPLES) res.badExamples.push(`${file}:${lineNo + 1} gzip_error`);
     }
   }
   pairer.flushAll();
