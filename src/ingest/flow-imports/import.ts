@@ -94,8 +94,8 @@ export async function importFlowFiles(
     res.records += part.length;
     res.stored += await store.putFlows(part);
   };
-  // One-direction records (nfdump) wait for their reverse within the whole import; file order is
-  // time order, so an unbounded hold is not needed: the collector's limits apply.
+  // One-direction records (nfdump) may wait for their reverse for the whole import; memory is
+  // bounded by the pairing table's entry cap (the oldest waiting record goes out unpaired).
   const pairer = new FlowPairer({ pairingHoldUs: Number.POSITIVE_INFINITY, maxPairingEntries: 100_000 }, newCounters(), push);
   for (const file of files) {
     res.files++;
