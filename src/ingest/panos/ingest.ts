@@ -4,8 +4,8 @@
 
 import type { Alert } from '../../alerts/types.js';
 import type { FlowRecord } from '../../flows/types.js';
-import { classifyPanosThreat, panosThreatToAlert } from './mining.js';
-import { panosThreatFromFields, panosTrafficFromFields, splitPanosBody, type PanosParseOptions } from './parser.js';
+import { classifyPanosThreat, classifyThreatText, panosThreatToAlert } from './mining.js';
+import { panosThreatFromFields, panosTrafficFromFields, splitPanosBody, splitThreatName, type PanosParseOptions } from './parser.js';
 import type { PanosError } from './record.js';
 
 export interface IngestSinks {
@@ -44,13 +44,16 @@ export class PanosIngest {
     if (s.error) return this.fail(s.error);
     if (s.type === 'THREAT') {
       this.counters.threat_logs++;
-      const t = panosThreatFromFields(s.toRecord(), this.opts);
-      if (t.error) return this.fail(t.error);
-      const match = classifyPanosThreat(t.record);
-      if (!match.isMining) {
+      // Decide on the raw columns first: most THREAT logs (URL filtering above all) are not about
+      // mining, and building their record would be wasted.
+      const pre = classifyThreatText(splitThreatName(s.get('threatid') ?? '').name, s.get('thr_category') ?? '', s.get('app') ?? '');
+      if (!pre.isMining) {
         this.counters.threat_not_mining++;
         return 'threat_not_mining';
       }
+      const t = panosThreatFromFields(s.toRecord(), this.opts);
+      if (t.error) return this.fail(t.error);
+      const match = classifyPanosThreat(t.record);
       this.counters.alerts++;
       this.sinks.onAlert(panosThreatToAlert(t.record, match, this.opts.keepRaw === false ? undefined : body.replace(/[\r\n]+$/, '')));
       return 'alert';

@@ -28,10 +28,15 @@ export interface MiningMatch {
 }
 
 export function classifyPanosThreat(r: PanosThreatRecord): MiningMatch {
+  return classifyThreatText(r.threat_name, r.threat_category, r.app);
+}
+
+/** The same decision on the raw column texts, before a record is built (cheap for URL logs). */
+export function classifyThreatText(threatName: string, threatCategory: string, app: string): MiningMatch {
   const rules: string[] = [];
-  if (MINING_NAME.test(r.threat_name)) rules.push('panos.threat_name');
-  if (MINING_THREAT_CATEGORY.test(r.threat_category)) rules.push('panos.threat_category');
-  if (MINING_APPS.has(r.app.toLowerCase())) rules.push('panos.application');
+  if (MINING_NAME.test(threatName)) rules.push('panos.threat_name');
+  if (MINING_THREAT_CATEGORY.test(threatCategory)) rules.push('panos.threat_category');
+  if (MINING_APPS.has(app.toLowerCase())) rules.push('panos.application');
   return { isMining: rules.length > 0, rules };
 }
 
