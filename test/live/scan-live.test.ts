@@ -13,6 +13,8 @@ const SCAN_DURATION_S = 80;
 const MINER_SECONDS = 20;
 /** Most a live alert may lag the login it reports, in milliseconds. */
 const MAX_LOGIN_TO_ALERT_MS = 10_000;
+/** The run takes about 35 s; the rest is for setup() waiting on another test file's lab (up to 120 s). */
+const BEFORE_ALL_MS = 200_000;
 
 interface StratumStep {
   step: string;
@@ -60,7 +62,7 @@ beforeAll(async () => {
   ({ accepted } = await miner);
   scan.kill('SIGINT');
   exitCode = await exited(scan, 15_000);
-}, 85_000);
+}, BEFORE_ALL_MS);
 
 afterAll(async () => {
   await kill(scan);

@@ -19,6 +19,11 @@ const BASE = `http://127.0.0.1:${PORT}`;
 /** Longest to wait for the triaged alert after the miner stopped, in milliseconds. */
 const TRIAGE_WAIT_MS = 40_000;
 const POLL_MS = 1000;
+/**
+ * The run itself takes about a minute (the triage of a still-open flow waits 30 s of wall time);
+ * the rest is for setup() waiting on another test file's lab (lab.ts waits up to 120 s).
+ */
+const BEFORE_ALL_MS = 240_000;
 
 interface Reply {
   status: number;
@@ -96,7 +101,7 @@ beforeAll(async () => {
   ]);
   serve = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MINERWATCH_ADMIN_PASSWORD: PASSWORD } });
   err = new LineLog(serve.stderr!);
-  new LineLog(serve.stdout!);
+  serve.stdout!.resume();
   // Printed after the live sensor's tcpdump is listening.
   const up = await err.waitFor((l) => l.text.includes('minerwatch is serving the workbench at'), 30_000);
   if (!up) throw new Error(`serve did not start:\n${err.text()}`);
@@ -122,7 +127,7 @@ beforeAll(async () => {
   if (minerAlert) detail = JSON.parse((await request('GET', `/api/alerts/${minerAlert.id}`, { cookie })).body) as Detail;
   serve.kill('SIGINT');
   exitCode = await exited(serve, 15_000);
-}, 88_000);
+}, BEFORE_ALL_MS);
 
 afterAll(async () => {
   await kill(serve);
