@@ -2,7 +2,7 @@
 // sensor engine factory, the triage service and the metrics registry, wired together once and
 // handed to the server, the collectors and the commands. Nothing else creates these.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../alerts/types.js';
 import { readCapture } from '../capture/reader.js';
@@ -17,6 +17,8 @@ import { Engine } from '../engine/engine.js';
 import type { FlowRecord } from '../flows/types.js';
 import { Intel } from '../intel/index.js';
 import { isKnownPoolPort } from '../intel/ports.js';
+import { PanosApiClient } from '../panos-api/client.js';
+import { PanosThreatPcapSource } from '../panos-api/capture-source.js';
 import { MetricsRegistry } from '../server/prometheus.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -44,12 +46,16 @@ export interface RuntimeConfig {
   flowWindowUs?: number;
   /** Sensor name written in alerts and flow records. */
   sensorName?: string;
+  /** A PAN-OS firewall or Panorama whose threat PCAPs triage may fetch. */
+  panos?: { url: string; key: string; caFile?: string; insecure?: boolean };
 }
 
 /** Alerts waiting for triage at most; beyond this they stay untriaged (counted) until re-run. */
 export const MAX_TRIAGE_QUEUE = 10_000;
 /** Flow records buffered before a store write. */
 export const FLOW_BATCH = 2000;
+/** How often `serve` looks for alerts other processes stored untriaged. */
+export const UNTRIAGED_POLL_MS = 5000;
 /** Wall-clock wait before triaging an alert whose flow is still open. */
 export const TRIAGE_DELAY_MS = 30_000;
 export const DEFAULT_FLOW_WINDOW_US = 24 * 3600 * 1_000_000;
@@ -81,6 +87,15 @@ export class Runtime {
     if (config.censysId && config.censysSecret) hostIntel.push(new CensysProvider(config.censysId, config.censysSecret));
     const captures: CaptureSource[] = [new AlertPcapDir(config.alertPcapDir)];
     if (config.captureStoreDir) captures.push(new CaptureStoreDir(config.captureStoreDir));
+    if (config.panos) {
+      const client = new PanosApiClient({
+        baseUrl: config.panos.url,
+        key: config.panos.key,
+        ...(config.panos.caFile ? { ca: readFileSync(config.panos.caFile) } : {}),
+        ...(config.panos.insecure ? { insecure: true } : {}),
+      });
+      captures.push(new PanosThreatPcapSource(client, join(config.alertPcapDir, 'panos')));
+    }
     const poolIntel: PoolIntel = {
       matchDomain: (name) => this.intel.matchPoolName(name)?.domain,
       namesFor: (ip) => this.dnsNames.namesFor(ip),
@@ -184,6 +199,25 @@ export class Runtime {
       this.draining = undefined;
       if (this.queue.length > 0) this.kick();
     });
+  }
+
+  /**
+   * Every `intervalMs`, queues stored alerts that have no triage result yet: alerts another process
+   * wrote (`minerwatch ingest --db`, a second collector) enter the same triage as this one's own.
+   */
+  startUntriagedPoll(intervalMs = UNTRIAGED_POLL_MS): () => void {
+    const queued = new Set<string>();
+    const timer = setInterval(() => {
+      void (async () => {
+        const waiting = await this.store.listAlerts({ untriaged: true, limit: MAX_TRIAGE_QUEUE, order: 'oldest' });
+        const fresh = waiting.map((a) => a.id).filter((id) => !queued.has(id) && !this.queue.includes(id));
+        for (const id of fresh) queued.add(id);
+        if (queued.size > MAX_TRIAGE_QUEUE) queued.clear();
+        this.queueTriage(fresh);
+      })().catch(() => this.metrics.inc('minerwatch_triage_poll_failed_total', 'Polls for untriaged alerts that failed'));
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Resolves when every queued alert has been triaged. */

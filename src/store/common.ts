@@ -231,6 +231,7 @@ export function alertWhere(
     return ph(params.length);
   };
   if (q.status !== undefined) parts.push(`status = ${add(q.status)}`);
+  if (q.untriaged) parts.push('triage_verdict IS NULL');
   if (q.source !== undefined) parts.push(`source = ${add(q.source)}`);
   if (q.signature_id !== undefined) parts.push(`signature_id = ${add(q.signature_id)}`);
   if (q.severity !== undefined) parts.push(`severity = ${add(q.severity)}`);

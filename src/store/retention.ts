@@ -1,6 +1,7 @@
 // Flow retention: flows older than `retentionDays` are expired. Both stores keep flows in day
-// buckets, so expiry at a day boundary drops whole tables or partitions; the current straddling day
-// is trimmed row by row only when the cut falls inside it.
+// buckets, and retention drops only whole buckets (a table or partition) whose every flow ended
+// before the cut: flows crossing midnight would otherwise make the newest expired day a row-by-row
+// delete every time. Retention is therefore "at least `retentionDays`", by at most one day.
 
 import type { Clock } from '../util/clock.js';
 import { DAY_US } from './common.js';
@@ -19,7 +20,7 @@ export function retentionCutoffUs(nowUs: number, retentionDays: number): number 
 /** Expires flows older than the retention; returns how many went. */
 export async function expireByRetention(store: Store, nowUs: number, retentionDays = DEFAULT_RETENTION_DAYS): Promise<number> {
   if (!Number.isFinite(retentionDays) || retentionDays < 1) throw new Error(`retentionDays must be >= 1, got ${retentionDays}`);
-  return store.expireFlows(retentionCutoffUs(nowUs, retentionDays));
+  return store.expireFlows(retentionCutoffUs(nowUs, retentionDays), { wholeDaysOnly: true });
 }
 
 export interface RetentionTimer {

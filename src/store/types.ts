@@ -30,6 +30,8 @@ export interface AlertQuery {
   signature_id?: number;
   severity?: number;
   ip?: string;
+  /** Only alerts that have no triage result yet. */
+  untriaged?: boolean;
   /** Free text over signature, explanation, addresses. */
   text?: string;
   from_us?: number;
@@ -142,8 +144,12 @@ export interface Store {
   putFlows(flows: FlowRecord[]): Promise<number>;
   /** Flows with `ip` on either side (and `peer` on the other), overlapping [from, to]. */
   queryFlows(q: FlowQuery): Promise<FlowRecord[]>;
-  /** Deletes flows that ended before `beforeUs`; returns how many went. */
-  expireFlows(beforeUs: number): Promise<number>;
+  /**
+   * Deletes flows that ended before `beforeUs`; returns how many went. With `wholeDaysOnly`, only
+   * day buckets whose every flow ended before `beforeUs` go (a dropped table or partition, no
+   * row-by-row delete); flows of a day that straddles the cut stay until the whole day can go.
+   */
+  expireFlows(beforeUs: number, opts?: { wholeDaysOnly?: boolean }): Promise<number>;
 
   putTriage(row: TriageResultRow): Promise<void>;
   getTriage(alertId: string): Promise<TriageResultRow | undefined>;

@@ -36,7 +36,7 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       const applied = async (s: Store): Promise<{ version: number; name: string }[]> =>
         (s as unknown as { appliedMigrations(): Promise<{ version: number; name: string }[]> }).appliedMigrations();
       const first = await applied(store);
-      expect(first.map((m) => m.version)).toEqual([1, 2]);
+      expect(first.map((m) => m.version)).toEqual([1, 2, 3]);
       await store.migrate();
       await store.migrate();
       const other = await h.open();
@@ -171,7 +171,10 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
           finished_us: T0 + 2,
         };
         expect(await store.getTriage('a00001')).toBeUndefined();
+        const untriaged = async () => (await store.listAlerts({ untriaged: true, limit: 1000 })).map((a) => a.id);
+        expect(await untriaged()).toContain('a00001');
         await store.putTriage(row);
+        expect(await untriaged()).not.toContain('a00001');
         expect(await store.getTriage('a00001')).toEqual(row);
         const again = { ...row, confidence: 0.95, report: { steps: ['login', 'job', 'submit'] }, finished_us: T0 + 3 };
         await store.putTriage(again);
@@ -265,8 +268,13 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
         expect(before).toBe(14);
         expect(await store.expireFlows(base)).toBe(before);
         expect(await store.queryFlows({ ip: '10.0.0.5', from_us: 0, to_us: base })).toEqual([]);
-        // The cut inside day 2: day 0 goes whole, day 1 keeps its long flow, day 2 is untouched.
-        expect(await store.expireFlows(base + 2 * DAY_US + 15 * SEC)).toBe(3);
+        // Whole days only: day 0 goes; day 1 straddles the cut (its long flow ends after it) and stays whole.
+        expect(await store.expireFlows(base + 2 * DAY_US + 15 * SEC, { wholeDaysOnly: true })).toBe(2);
+        expect(
+          (await store.queryFlows({ ip: '10.2.2.2', from_us: 0, to_us: base + 10 * DAY_US })).map((f) => f.flow_id),
+        ).toEqual(['d1-a', 'd1-long', 'd2-a']);
+        // Row by row: day 1 loses the flow that ended before the cut and keeps its long flow; day 2 is untouched.
+        expect(await store.expireFlows(base + 2 * DAY_US + 15 * SEC)).toBe(1);
         const left = await store.queryFlows({ ip: '10.2.2.2', from_us: 0, to_us: base + 10 * DAY_US });
         expect(left.map((f) => f.flow_id)).toEqual(['d1-long', 'd2-a']);
         expect(await store.expireFlows(base + 2 * DAY_US + 15 * SEC)).toBe(0);
@@ -283,11 +291,15 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
         await store.putFlows([
           makeFlow(0, { flow_id: 'r-old', src_ip: '10.3.3.3', start_us: now - 5 * DAY_US, end_us: now - 5 * DAY_US + SEC }),
           makeFlow(0, { flow_id: 'r-new', src_ip: '10.3.3.3', start_us: now - 1 * DAY_US, end_us: now - 1 * DAY_US + SEC }),
+          // The day before the cut (T0 + 57 days) holds a flow crossing midnight into kept time:
+          // that day stays whole, including its flow that ended before the cut.
+          makeFlow(0, { flow_id: 'r-edge-short', src_ip: '10.3.3.3', start_us: T0 + 56 * DAY_US + 10 * SEC, end_us: T0 + 56 * DAY_US + 20 * SEC }),
+          makeFlow(0, { flow_id: 'r-edge-long', src_ip: '10.3.3.3', start_us: T0 + 57 * DAY_US - 10 * SEC, end_us: T0 + 57 * DAY_US + 10 * SEC }),
         ]);
         const removed = await expireByRetention(store, now, 3);
         expect(removed).toBeGreaterThanOrEqual(1);
         const left = await store.queryFlows({ ip: '10.3.3.3', from_us: 0, to_us: now });
-        expect(left.map((f) => f.flow_id)).toEqual(['r-new']);
+        expect(left.map((f) => f.flow_id)).toEqual(['r-edge-short', 'r-edge-long', 'r-new']);
         await expect(expireByRetention(store, now, 0)).rejects.toThrow(/retentionDays/);
       });
     });

@@ -33,6 +33,8 @@ export interface ServeOptions {
   bpf?: string;
   internalNet?: string[];
   asnMmdb?: string;
+  panosUrl?: string;
+  panosCa?: string;
   sample: boolean;
 }
 
@@ -68,6 +70,8 @@ export function registerServe(program: Command, io: CliIo): void {
       .option('--bpf <filter>', 'capture filter for --interface')
       .option('--internal-net <cidr...>', 'networks counted as internal besides the private ranges')
       .option('--asn-mmdb <file>', 'MaxMind-format ASN database instead of the bundled one')
+      .option('--panos-url <url>', 'PAN-OS firewall or Panorama to fetch threat PCAPs from (API key in MINERWATCH_PANOS_KEY)')
+      .option('--panos-ca <file>', 'CA certificate that signed the firewall\'s HTTPS certificate')
       .option('--no-sample', 'do not scan the bundled sample capture on first start')
       .action(async (opts: ServeOptions) => {
         await runServe(opts, io);
@@ -83,6 +87,7 @@ export interface RunningServer {
 
 export async function startServe(opts: ServeOptions, io: CliIo): Promise<RunningServer> {
   const http = hostPort(opts.http, '--http');
+  if (opts.panosUrl && !io.env.MINERWATCH_PANOS_KEY) throw new UsageError('--panos-url needs the API key in MINERWATCH_PANOS_KEY');
   const dbIsUrl = /^postgres(ql)?:\/\//.test(opts.db);
   const alertPcapDir = resolve(opts.alertPcaps ?? join(dbIsUrl ? './data' : dirname(opts.db), 'alert-pcaps'));
   const runtime = await Runtime.open(
@@ -92,6 +97,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
       ...(opts.captureStore ? { captureStoreDir: opts.captureStore } : {}),
       internalNetworks: opts.internalNet ?? [],
       ...(opts.asnMmdb ? { asnMmdb: opts.asnMmdb } : {}),
+      ...(opts.panosUrl ? { panos: { url: opts.panosUrl, key: io.env.MINERWATCH_PANOS_KEY!, ...(opts.panosCa ? { caFile: opts.panosCa } : {}) } } : {}),
       ...(io.env.MINERWATCH_SHODAN_KEY ? { shodanKey: io.env.MINERWATCH_SHODAN_KEY } : {}),
       ...(io.env.MINERWATCH_CENSYS_ID && io.env.MINERWATCH_CENSYS_SECRET ? { censysId: io.env.MINERWATCH_CENSYS_ID, censysSecret: io.env.MINERWATCH_CENSYS_SECRET } : {}),
     },
@@ -113,6 +119,8 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
     await runtime.scanFile(samplePath());
   }
 
+  const stopPoll = runtime.startUntriagedPoll();
+  closers.push(async () => stopPoll());
   const pcaps = new AlertPcapDir(alertPcapDir);
   const app = await buildServer({
     store,

@@ -327,7 +327,7 @@ export class PostgresStore implements Store {
     return r.rows.map(rowToFlow);
   }
 
-  async expireFlows(beforeUs: number): Promise<number> {
+  async expireFlows(beforeUs: number, opts: { wholeDaysOnly?: boolean } = {}): Promise<number> {
     const days = await this.pool.query<{ day: number; table_name: string; max_end_us: number }>(
       'SELECT day, table_name, max_end_us FROM flow_days WHERE day * $1::bigint < $2 ORDER BY day',
       [DAY_US, beforeUs],
@@ -343,7 +343,7 @@ export class PostgresStore implements Store {
           return Number(n.rows[0]?.n ?? 0);
         });
         this.knownDays.delete(d.day);
-      } else {
+      } else if (opts.wholeDaysOnly !== true) {
         const r = await this.pool.query(`DELETE FROM ${d.table_name} WHERE end_us < $1`, [beforeUs]);
         removed += r.rowCount ?? 0;
       }

@@ -100,4 +100,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX sessions_expires ON sessions (expires_us)',
     ],
   },
+  {
+    version: 3,
+    name: 'untriaged alerts index',
+    // Alerts stored by another process (a file import, a second collector) are found for triage by
+    // a partial index that holds only the untriaged ones, so the poll stays cheap at any size.
+    statements: ['CREATE INDEX alerts_untriaged ON alerts (ts_us, id) WHERE triage_verdict IS NULL'],
+  },
 ];

@@ -280,7 +280,7 @@ export class SqliteStore implements Store {
     return rows.map(rowToFlow);
   }
 
-  async expireFlows(beforeUs: number): Promise<number> {
+  async expireFlows(beforeUs: number, opts: { wholeDaysOnly?: boolean } = {}): Promise<number> {
     let removed = 0;
     for (const d of this.flowDays()) {
       if (d.day * DAY_US >= beforeUs) continue;
@@ -296,7 +296,7 @@ export class SqliteStore implements Store {
         removed += run.immediate();
         this.flowInserts.delete(d.day);
         this.cache.clear();
-      } else {
+      } else if (opts.wholeDaysOnly !== true) {
         // The day straddles the cut: delete its finished flows only.
         removed += this.db.prepare(`DELETE FROM ${t} WHERE end_us < ?`).run(beforeUs).changes;
       }
