@@ -8,14 +8,26 @@ import { isInternalIp } from '../../util/ip.js';
 import type { FlowsEvidence, PairFigures } from '../evidence.js';
 import type { ActionResult, TriageAction } from '../types.js';
 import type { EndpointRoles } from './endpoint-roles.js';
+import { REGULAR_BEACON_SCORE } from './verdict.js';
 
 /** Flow records read for one alert at most. */
 export const MAX_TRIAGE_FLOWS = 50_000;
 /** Connections drawn in the pair's timeline at most. */
 export const MAX_TIMELINE_POINTS = 2000;
+/**
+ * Pairs kept in the report at most. A popular destination (a CDN, a proxy) has one pair per
+ * client and port, tens of thousands in a day; kept whole they made a report of tens of megabytes
+ * that took seconds to store and read. The alert's pair, the regular pairs and the long-lived ones
+ * (what the verdict reads) are kept first, the rest by rank; `pairs_total` counts them all.
+ */
+export const MAX_REPORTED_PAIRS = 200;
+/** A connection at least this long counts as long-lived (the verdict reads these pairs). */
+const LONG_LIVED_S = 600;
 
 export interface FlowsActionEvidence extends FlowsEvidence {
   timeline: { start_us: number; end_us: number; bytes_toserver: number; bytes_toclient: number }[];
+  /** Pairs seen in the window; `pairs` lists at most MAX_REPORTED_PAIRS of them. */
+  pairs_total: number;
 }
 
 export const flowsAction: TriageAction<FlowsActionEvidence> = {
@@ -41,14 +53,41 @@ export const flowsAction: TriageAction<FlowsActionEvidence> = {
     }
     timeline.sort((a, b) => a.start_us - b.start_us);
     const analysis = analyseFlowRecords(flows, { ip: server, fromUs: from, toUs: to }, flows.length === MAX_TRIAGE_FLOWS);
-    const pairs = analysis.pairs.map(figures).sort((a, b) => b.beacon_score - a.beacon_score || b.connections - a.connections);
+    const ranked = analysis.pairs.map(figures).sort((a, b) => b.beacon_score - a.beacon_score || b.connections - a.connections);
+    const pairs = keepPairs(ranked, client, server);
+    const notes: string[] = [];
+    if (flows.length === MAX_TRIAGE_FLOWS) notes.push(`only the first ${MAX_TRIAGE_FLOWS} flows were read`);
+    if (pairs.length < ranked.length) notes.push(`${pairs.length} of ${ranked.length} pairs are listed`);
     return {
       status: 'done',
-      evidence: { window: { from_us: from, to_us: to }, flows: flows.length, pairs, internal_clients: [...internal].sort(), timeline },
-      ...(flows.length === MAX_TRIAGE_FLOWS ? { reason: `only the first ${MAX_TRIAGE_FLOWS} flows were read` } : {}),
+      evidence: {
+        window: { from_us: from, to_us: to },
+        flows: flows.length,
+        pairs,
+        pairs_total: ranked.length,
+        internal_clients: [...internal].sort(),
+        timeline,
+      },
+      ...(notes.length > 0 ? { reason: notes.join('; ') } : {}),
     };
   },
 };
+
+/**
+ * At most MAX_REPORTED_PAIRS of the ranked pairs, still in rank order: the alert's own pair, the
+ * regular and the long-lived pairs first, then the others by rank.
+ */
+function keepPairs(ranked: PairFigures[], client: string, server: string): PairFigures[] {
+  if (ranked.length <= MAX_REPORTED_PAIRS) return ranked;
+  const keep = new Set<PairFigures>();
+  const passes: ((p: PairFigures) => boolean)[] = [
+    (p) => p.client === client && p.server === server,
+    (p) => p.beacon_score >= REGULAR_BEACON_SCORE || p.longest_connection_s >= LONG_LIVED_S,
+    () => true,
+  ];
+  for (const pass of passes) for (const p of ranked) if (keep.size < MAX_REPORTED_PAIRS && pass(p)) keep.add(p);
+  return ranked.filter((p) => keep.has(p));
+}
 
 function figures(p: PairAnalysis): PairFigures {
   return {

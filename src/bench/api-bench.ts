@@ -1,0 +1,192 @@
+// Alert-queue API benchmark (target: GET /api/alerts answers within 50 ms at the 95th percentile
+// with a million alerts stored). A seeded million alerts of mixed sources, signatures and
+// workflow states is built once into a SQLite file under bench/out/; the real HTTP server
+// (buildServer) listens on 127.0.0.1 with a logged-in session, and requests go over real sockets
+// one at a time: the first page, filtered pages, text search, and keyset pages deep in the queue.
+// Each figure is the client's time from sending the request to having parsed the whole JSON body.
+// Standalone: node dist/bench/api-bench.js [--alerts N] [--requests N] [--dir PATH] [--json]
+
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../server/app.js';
+import { hashPassword } from '../server/auth.js';
+import { MetricsRegistry } from '../server/prometheus.js';
+import { DAY_US } from '../store/common.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { systemClock } from '../util/clock.js';
+import { ALERT_DAYS, BENCH_T0, alertStore, clientIp, figures, INTERNAL_CLIENTS, rng, serverIp, type Figures } from './bench-data.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Target of issue 7. */
+export const API_P95_TARGET_MS = 50;
+const USER = 'bench-analyst';
+const PASSWORD = 'bench-analyst-password';
+const PAGE = 100;
+
+export interface ApiBenchOptions {
+  alerts?: number;
+  /** Requests timed in all, shared evenly by the request kinds. */
+  requests?: number;
+  /** Folder of the cached SQLite data (bench/out by default). */
+  dir?: string;
+  log?: (line: string) => void;
+}
+
+export interface ApiBenchResult {
+  store: 'sqlite';
+  alerts: number;
+  buildSeconds: number;
+  buildReused: boolean;
+  byKind: Record<string, Figures & { meanRows: number }>;
+  overall: Figures;
+  targetP95Ms: number;
+  /** Kinds whose p95 is above the target. */
+  failing: string[];
+  loadAverage: number[];
+}
+
+interface Page {
+  alerts: { id: string; ts_us: number }[];
+  next: { after_ts: number; after_id: string } | null;
+}
+
+/** One request kind: builds the query string of its k-th request. */
+type Kind = (k: number) => Promise<string> | string;
+
+export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchResult> {
+  const alerts = opts.alerts ?? 1_000_000;
+  const requests = opts.requests ?? 500;
+  const dir = opts.dir ?? path.join(ROOT, 'bench', 'out');
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const info = await alertStore(dir, alerts, log);
+  const buildSeconds = info.buildSeconds ?? info.recordedBuildSeconds;
+  log(`api: ${info.path}, ${(info.bytes / 1e9).toFixed(2)} GB, ${info.buildSeconds === null ? `reused (built in ${buildSeconds} s)` : `built in ${buildSeconds} s`}`);
+  const store: Store = await openStore(info.path);
+  let app: FastifyInstance | undefined;
+  try {
+    await store.putUser({ username: USER, password_hash: await hashPassword(PASSWORD), role: 'analyst', created_us: systemClock.nowUs() });
+    app = await buildServer({ store, clock: systemClock, metrics: new MetricsRegistry() });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const login = await fetch(`${address}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: USER, password: PASSWORD }),
+    });
+    if (login.status !== 200) throw new Error(`login answered ${login.status}`);
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0] ?? '';
+    await login.json();
+
+    const get = async (qs: string): Promise<Page> => {
+      const res = await fetch(`${address}/api/alerts?${qs}`, { headers: { cookie } });
+      if (res.status !== 200) throw new Error(`GET /api/alerts?${qs} answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as Page;
+    };
+    // Cursors deep in the queue: the newest alert at or before a point k/20 of the way back.
+    const endUs = BENCH_T0 + ALERT_DAYS * DAY_US;
+    const cursorAt = async (k: number): Promise<string> => {
+      const to = endUs - Math.floor(((1 + (k % 19)) / 20) * ALERT_DAYS * DAY_US);
+      const p = await get(`limit=1&to_us=${to}`);
+      const a = p.alerts[0];
+      return a ? `after_ts=${a.ts_us}&after_id=${encodeURIComponent(a.id)}` : '';
+    };
+    // The next page of a page walk from the top (the analyst paging on through the queue).
+    let walk: Page['next'] = null;
+    const r = rng(11);
+    const texts = ['XMRig', 'supportxmr', 'Stratum Request', 'Coin-Miner NiceHash', 'unmineable'];
+    const kinds: Record<string, Kind> = {
+      first_page_newest: () => `limit=${PAGE}`,
+      status_new: () => `limit=${PAGE}&status=new`,
+      status_in_progress: () => `limit=${PAGE}&status=in_progress`,
+      source_panos: () => `limit=${PAGE}&source=panos`,
+      source_webhook_status_new: () => `limit=${PAGE}&source=webhook&status=new`,
+      signature: () => `limit=${PAGE}&signature_id=${9_200_001 + Math.floor(r() * 4)}`,
+      ip_client: () => `limit=${PAGE}&ip=${clientIp(Math.floor(r() * INTERNAL_CLIENTS))}`,
+      ip_server: () => `limit=${PAGE}&ip=${serverIp(Math.floor(r() * 3000))}`,
+      text_common: (k) => `limit=${PAGE}&q=${encodeURIComponent(texts[k % texts.length]!)}`,
+      text_address: () => `limit=${PAGE}&q=${encodeURIComponent(clientIp(Math.floor(r() * INTERNAL_CLIENTS)))}`,
+      keyset_next_pages: async () => {
+        if (walk === null) walk = (await get(`limit=${PAGE}`)).next;
+        return walk ? `limit=${PAGE}&after_ts=${walk.after_ts}&after_id=${encodeURIComponent(walk.after_id)}` : `limit=${PAGE}`;
+      },
+      keyset_deep: async (k) => `limit=${PAGE}&${await cursorAt(k)}`,
+      keyset_deep_status_closed: async (k) => `limit=${PAGE}&status=closed&${await cursorAt(k)}`,
+    };
+    const names = Object.keys(kinds);
+    const per = Math.max(1, Math.floor(requests / names.length));
+    const byKind: ApiBenchResult['byKind'] = {};
+    const all: number[] = [];
+    // One untimed request per kind first, so statement preparation is not in the figures.
+    for (const name of names) await get(await kinds[name]!(0));
+    walk = null;
+    for (const name of names) {
+      const times: number[] = [];
+      let rows = 0;
+      for (let k = 0; k < per; k++) {
+        // The query string (and any cursor lookup it needs) is made before the clock starts.
+        const qs = await kinds[name]!(k);
+        const t0 = process.hrtime.bigint();
+        const page = await get(qs);
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        rows += page.alerts.length;
+        if (name === 'keyset_next_pages') walk = page.next;
+      }
+      all.push(...times);
+      byKind[name] = { ...figures(times), meanRows: Math.round(rows / per) };
+      log(`api: ${name.padEnd(26)} ${JSON.stringify(byKind[name])}`);
+    }
+    const failing = Object.entries(byKind)
+      .filter(([, f]) => f.p95Ms > API_P95_TARGET_MS)
+      .map(([n]) => n);
+    return {
+      store: 'sqlite',
+      alerts,
+      buildSeconds,
+      buildReused: info.buildSeconds === null,
+      byKind,
+      overall: figures(all),
+      targetP95Ms: API_P95_TARGET_MS,
+      failing,
+      loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    };
+  } finally {
+    await app?.close();
+    await store.close();
+  }
+}
+
+export function apiTable(r: ApiBenchResult): string {
+  const lines = [
+    `alert-queue API, ${r.store}, ${r.alerts} alerts stored (${r.buildReused ? 'reused store, built' : 'built'} in ${r.buildSeconds} s); load average ${r.loadAverage.join(' ')}`,
+  ];
+  const row = (name: string, f: Figures, extra: string): string =>
+    `  ${name.padEnd(26)} n ${String(f.count).padStart(4)}  p50 ${String(f.p50Ms).padStart(7)} ms  p95 ${String(f.p95Ms).padStart(7)} ms  max ${String(f.maxMs).padStart(7)} ms${extra}`;
+  for (const [name, f] of Object.entries(r.byKind)) lines.push(row(name, f, `  rows ${f.meanRows}${f.p95Ms > r.targetP95Ms ? '  over target' : ''}`));
+  lines.push(row('all requests', r.overall, `   target p95 <= ${r.targetP95Ms} ms per kind: ${r.failing.length === 0 ? 'PASS' : `FAIL (${r.failing.join(', ')})`}`));
+  return lines.join('\n');
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (invokedDirectly) {
+  const alerts = arg('alerts');
+  const requests = arg('requests');
+  runApiBench({
+    ...(alerts !== undefined ? { alerts: Number(alerts) } : {}),
+    ...(requests !== undefined ? { requests: Number(requests) } : {}),
+    ...(arg('dir') !== undefined ? { dir: arg('dir') } : {}),
+  })
+    .then((res) => {
+      process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(res, null, 2)}\n` : `${apiTable(res)}\n`);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`api-bench: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    });
+}
