@@ -91,6 +91,10 @@ describe('collector with softflowd as the exporter', () => {
       await collector.flush();
       const c = collector.counters;
       expect(c.record_truncated + c.set_length_invalid + c.pending_limit + c.store_error + c.store_backlog).toBe(0);
+      // softflowd's v9 sequence numbers (export packets) show nothing lost. Its IPFIX sequence
+      // numbers count flow records up to the end of the message, options records left out (tshark
+      // flags the same "expected" mismatch), so IPFIX runs report a gap whenever message sizes change.
+      if (version === 9) expect(c.sequence_gaps).toBe(0);
       for (const pcap of CAPTURES) {
         const convs = await conversationsOf(pcap);
         expect(convs.length).toBeGreaterThan(3);

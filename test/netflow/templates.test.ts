@@ -111,6 +111,26 @@ describe('IPFIX templates', () => {
     expect(run(d, [ipfixMessage(EXPORT_SECS, 1, [data])], 'b:1')).toHaveLength(1);
   });
 
+  it('counts records missing between messages from the sequence numbers (RFC 7011 section 3.1)', () => {
+    const d = new FlowDecoder();
+    const tmpl = ipfixSet(2, ipfixTemplate(256, T_MS));
+    const two = ipfixSet(256, concat([recMs('10.0.0.1', '10.0.0.2', 1, 2, 3, 4, 5, 6), recMs('10.0.0.1', '10.0.0.2', 1, 2, 3, 4, 5, 6)]));
+    run(d, [ipfixMessage(EXPORT_SECS, 0, [tmpl, two], 0)]); // records 0-1
+    run(d, [ipfixMessage(EXPORT_SECS, 0, [two], 2)]); // records 2-3: as expected
+    expect(d.counters.sequence_gaps).toBe(0);
+    run(d, [ipfixMessage(EXPORT_SECS, 0, [two], 10)]); // 4-9 never arrived
+    expect(d.counters.sequence_records_missing).toBe(6);
+    run(d, [ipfixMessage(EXPORT_SECS, 0, [two], 0)]); // exporter restarted
+    expect(d.counters.sequence_resets).toBe(1);
+    expect(d.counters.sequence_gaps).toBe(2);
+    // Another domain keeps its own count.
+    run(d, [ipfixMessage(EXPORT_SECS, 5, [tmpl, two], 1000)]);
+    expect(d.counters.sequence_gaps).toBe(2);
+    // v9 counts packets.
+    for (const seq of [7, 8, 11]) run(d, [new Bytes().u16(9).u16(0).u32(0).u32(EXPORT_SECS).u32(seq).u32(0).build()]);
+    expect(d.counters.sequence_packets_missing).toBe(2);
+  });
+
   it('skips enterprise-specific and variable-length fields by their lengths', () => {
     const d = new FlowDecoder();
     const fields: Field[] = [

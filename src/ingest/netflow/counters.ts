@@ -42,6 +42,11 @@ export const COUNTER_NAMES = [
   'pending_decoded',
   'times_approximated',
   'sampling_applied',
+  // Export-side loss seen in sequence numbers (RFC 7011 section 3.1, RFC 3954 section 5.1).
+  'sequence_gaps',
+  'sequence_records_missing',
+  'sequence_packets_missing',
+  'sequence_resets',
   'flows_paired',
   'flows_unpaired',
 ] as const;

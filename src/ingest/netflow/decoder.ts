@@ -27,6 +27,7 @@ export class FlowDecoder {
       templateKeysByExporter: new Map(),
       exporters: new Map(),
       pending: [],
+      sequences: new Map(),
       pendingBytes: 0,
       nowUs: 0,
       raw: newRawFlow(),

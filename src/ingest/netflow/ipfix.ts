@@ -6,11 +6,14 @@
 import { u16, u32 } from './bytes.js';
 import type { RawFlowSink } from './record.js';
 import {
+  checkSequence,
   compileTemplate,
+  exporterKey,
   decodeDataRecords,
   holdSet,
   putTemplate,
   releasePending,
+  setNextSequence,
   templateKey,
   withdrawAll,
   withdrawTemplate,
@@ -34,6 +37,11 @@ export function decodeIpfix(st: DecoderState, b: Uint8Array, exporter: string, s
   }
   const time: TimeContext = { version: 10, sysUptimeMs: 0, exportSecs: u32(b, 4) };
   const domain = u32(b, 12);
+  const seqKey = `${exporterKey(exporter, domain)}\u0000ipfix`;
+  const seq = u32(b, 8);
+  checkSequence(st, seqKey, seq, 'records');
+  // Records of held sets are not counted yet, so after one the next sequence is unknown.
+  let isCounted = true;
   let records = 0;
   let off = IPFIX_HEADER_BYTES;
   while (msgLen - off >= 4) {
@@ -50,10 +58,14 @@ export function decodeIpfix(st: DecoderState, b: Uint8Array, exporter: string, s
     else {
       const t = st.templates.get(templateKey(exporter, domain, id));
       if (t) records += decodeDataRecords(st, b, off + 4, end, t, exporter, domain, time, 'ipfix', sink);
-      else holdSet(st, exporter, domain, id, b.subarray(off + 4, end), time, 'ipfix');
+      else {
+        holdSet(st, exporter, domain, id, b.subarray(off + 4, end), time, 'ipfix');
+        isCounted = false;
+      }
     }
     off = end;
   }
+  setNextSequence(st, seqKey, isCounted ? seq + records : undefined);
   return records;
 }
 

@@ -188,6 +188,8 @@ export interface DecoderState {
   readonly templateKeysByExporter: Map<string, Set<string>>;
   readonly exporters: Map<string, ExporterState>;
   readonly pending: PendingSet[];
+  /** Next expected sequence number per exporter and domain (absent: unknown). */
+  readonly sequences: Map<string, number>;
   pendingBytes: number;
   /** Collector time of the datagram being decoded (microseconds). */
   nowUs: number;
@@ -276,6 +278,36 @@ export function forgetExporter(st: DecoderState, exporter: string): void {
   st.templateKeysByExporter.delete(exporter);
   const prefix = exporter + '\u0000';
   for (const k of st.exporters.keys()) if (k.startsWith(prefix)) st.exporters.delete(k);
+  for (const k of st.sequences.keys()) if (k.startsWith(prefix)) st.sequences.delete(k);
+}
+
+/**
+ * Compares a message's sequence number with the one expected from the previous message of the
+ * same exporter and domain. IPFIX counts data records, v9 counts export packets; a jump forward is
+ * counted as missing records (packets), a jump backward as a reset (exporter restart, reordering).
+ */
+export function checkSequence(st: DecoderState, key: string, seq: number, unit: 'records' | 'packets'): void {
+  const expected = st.sequences.get(key);
+  if (expected === undefined || expected === seq) return;
+  const ahead = (seq - expected) >>> 0;
+  st.counters.sequence_gaps++;
+  if (ahead < 0x80000000) {
+    if (unit === 'records') st.counters.sequence_records_missing += ahead;
+    else st.counters.sequence_packets_missing += ahead;
+  } else st.counters.sequence_resets++;
+}
+
+/** Remembers the next expected sequence number, or forgets it when it cannot be known. */
+export function setNextSequence(st: DecoderState, key: string, next: number | undefined): void {
+  if (next === undefined) {
+    st.sequences.delete(key);
+    return;
+  }
+  if (!st.sequences.has(key) && st.sequences.size >= st.limits.maxExporterStates) {
+    st.counters.exporter_state_limit++;
+    return;
+  }
+  st.sequences.set(key, next >>> 0);
 }
 
 /** Drops UDP templates not refreshed within `templateIdleUs` and held sets past `pendingHoldUs`. */

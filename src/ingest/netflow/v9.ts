@@ -5,11 +5,14 @@
 import { u16, u32 } from './bytes.js';
 import type { RawFlowSink } from './record.js';
 import {
+  checkSequence,
   compileTemplate,
+  exporterKey,
   decodeDataRecords,
   holdSet,
   putTemplate,
   releasePending,
+  setNextSequence,
   templateKey,
   type DecoderState,
   type FieldSpec,
@@ -26,6 +29,11 @@ export function decodeV9(st: DecoderState, b: Uint8Array, exporter: string, sink
   }
   const time: TimeContext = { version: 9, sysUptimeMs: u32(b, 4), exportSecs: u32(b, 8) };
   const domain = u32(b, 16);
+  // RFC 3954 section 5.1: the sequence counts export packets of this source ID.
+  const seqKey = `${exporterKey(exporter, domain)}\u0000v9`;
+  const seq = u32(b, 12);
+  checkSequence(st, seqKey, seq, 'packets');
+  setNextSequence(st, seqKey, seq + 1);
   let records = 0;
   let off = V9_HEADER_BYTES;
   // A trailing fragment shorter than a set header is padding or garbage; either way it is ignored.
