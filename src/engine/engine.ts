@@ -47,6 +47,8 @@ export class Engine implements AnalysisHost {
   /** Decode and protocol anomalies (`ipv4.bad_checksum`, `stratum.line_too_long`). */
   readonly anomalies = new AnomalyCounter();
   private readonly events = new AnomalyCounter();
+  /** Facts raised, by fact name (reported as `fact.<name>`; no string building per fact). */
+  private readonly facts = new Map<string, number>();
   private readonly decoder: PacketDecoder;
   private readonly decoded: DecodedPacket;
   private readonly table: FlowTable<FlowAnalysis>;
@@ -160,6 +162,7 @@ export class Engine implements AnalysisHost {
     for (const [k, v] of Object.entries(this.decoder.stats)) out[`decode.${snake(k)}`] = v;
     for (const [k, v] of this.anomalies.counts) out[`anomaly.${k}`] = v;
     for (const [k, v] of this.events.counts) out[k] = v;
+    for (const [k, v] of this.facts) out[`fact.${k}`] = v;
     if (this.keeper !== undefined) {
       const c = this.keeper.counters;
       out['alert_capture.buffered'] = c.buffered;
@@ -180,7 +183,7 @@ export class Engine implements AnalysisHost {
     this.anomalies.count(name);
   }
   onFact(analysis: FlowAnalysis, event: FactEvent): void {
-    this.events.count(`fact.${event.name}`);
+    this.facts.set(event.name, (this.facts.get(event.name) ?? 0) + 1);
     this.detector?.onFact(analysis, event);
   }
 

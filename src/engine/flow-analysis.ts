@@ -40,6 +40,12 @@ interface LogEntry {
   tsUs: number;
 }
 
+interface ProbeState {
+  bufs: [Uint8Array | undefined, Uint8Array | undefined];
+  lens: [number, number];
+  log: LogEntry[];
+}
+
 /** What FlowAnalysis needs from the engine. */
 export interface AnalysisHost {
   readonly maxProbeBytes: number;
@@ -57,11 +63,10 @@ export class FlowAnalysis implements StreamSink, FlowView {
   isInspecting = true;
   /** True once `end` ran. */
   isEnded = false;
-  private readonly slots: Slot[];
+  private slots: Slot[];
   private pendingCount: number;
-  private probeBufs: [Uint8Array | undefined, Uint8Array | undefined] = [undefined, undefined];
-  private probeLens: [number, number] = [0, 0];
-  private log: LogEntry[] = [];
+  /** Bytes kept while some analyser answers 'maybe'; absent otherwise (most flows, most of the time). */
+  private probe: ProbeState | undefined = undefined;
   private datagrams = 0;
 
   constructor(
@@ -177,7 +182,7 @@ export class FlowAnalysis implements StreamSink, FlowView {
   }
 
   onStreamGap(dir: Direction, length: number, tsUs: number): void {
-    if (this.pendingCount > 0) this.log.push({ dir, start: 0, len: length, kind: 'gap', tsUs });
+    if (this.pendingCount > 0) this.probeState().log.push({ dir, start: 0, len: length, kind: 'gap', tsUs });
     this.feed(dir, undefined, tsUs, length);
     this.updateInspecting();
   }
@@ -207,7 +212,7 @@ export class FlowAnalysis implements StreamSink, FlowView {
   private probeAll(dir: Direction, data: Uint8Array, tsUs: number, isDatagram: boolean): void {
     const bit = dir === 0 ? 1 : 2;
     const max = this.host.maxProbeBytes;
-    const have = this.probeLens[dir];
+    const have = this.probe?.lens[dir] ?? 0;
     // The bytes probed: the datagram itself, or the direction's stream so far (no copy for the
     // first chunk of a direction, which is where most probes decide).
     let prefix: Uint8Array;
@@ -217,7 +222,8 @@ export class FlowAnalysis implements StreamSink, FlowView {
     else {
       this.keep(dir, data);
       isKept = true;
-      prefix = this.probeBufs[dir]!.subarray(0, this.probeLens[dir]);
+      const ps = this.probeState();
+      prefix = ps.bufs[dir]!.subarray(0, ps.lens[dir]);
     }
     // A stream direction that filled the probe window without a 'yes' is not this protocol;
     // datagrams are bounded by count instead (maxUdpProbeDatagrams).
@@ -246,28 +252,35 @@ export class FlowAnalysis implements StreamSink, FlowView {
     }
     // Someone still waits: keep this chunk for their next probe and for replay (the sessions
     // opened above were fed everything before it; the caller feeds it to them next).
-    const before = isKept ? have : this.probeLens[dir];
+    const ps = this.probeState();
+    const before = isKept ? have : ps.lens[dir];
     if (!isKept) this.keep(dir, data);
-    const kept = this.probeLens[dir] - before;
-    if (kept > 0) this.log.push({ dir, start: before, len: kept, kind: 'data', tsUs });
-    if (kept < data.length) this.log.push({ dir, start: 0, len: data.length - kept, kind: 'unkept', tsUs });
+    const kept = ps.lens[dir] - before;
+    if (kept > 0) ps.log.push({ dir, start: before, len: kept, kind: 'data', tsUs });
+    if (kept < data.length) ps.log.push({ dir, start: 0, len: data.length - kept, kind: 'unkept', tsUs });
+  }
+
+  private probeState(): ProbeState {
+    this.probe ??= { bufs: [undefined, undefined], lens: [0, 0], log: [] };
+    return this.probe;
   }
 
   /** Appends to the direction's probe buffer, up to maxProbeBytes. */
   private keep(dir: Direction, data: Uint8Array): void {
     const max = this.host.maxProbeBytes;
-    const have = this.probeLens[dir];
+    const ps = this.probeState();
+    const have = ps.lens[dir];
     const n = Math.min(data.length, max - have);
     if (n <= 0) return;
-    let buf = this.probeBufs[dir];
+    let buf = ps.bufs[dir];
     if (buf === undefined || buf.length < have + n) {
       const nb = new Uint8Array(Math.min(max, Math.max(256, (have + n) * 2)));
       if (buf !== undefined) nb.set(buf.subarray(0, have));
       buf = nb;
-      this.probeBufs[dir] = buf;
+      ps.bufs[dir] = buf;
     }
     buf.set(n === data.length ? data : data.subarray(0, n), have);
-    this.probeLens[dir] = have + n;
+    ps.lens[dir] = have + n;
   }
 
   /** Opens a session and replays what the flow carried before the current chunk. */
@@ -288,10 +301,12 @@ export class FlowAnalysis implements StreamSink, FlowView {
     this.pendingCount--;
     s.state = OPEN;
     this.host.count(`analyser.${s.analyser.name}.sessions`);
-    const entries = this.log;
+    const ps = this.probe;
+    if (ps === undefined) return;
+    const entries = ps.log;
     for (let i = 0; i < entries.length && s.state === OPEN; i++) {
       const e = entries[i]!;
-      if (e.kind === 'data') this.deliver(s, e.dir, this.probeBufs[e.dir]!.subarray(e.start, e.start + e.len), 0, e.tsUs);
+      if (e.kind === 'data') this.deliver(s, e.dir, ps.bufs[e.dir]!.subarray(e.start, e.start + e.len), 0, e.tsUs);
       else this.deliver(s, e.dir, undefined, e.len, e.tsUs);
     }
   }
@@ -343,9 +358,7 @@ export class FlowAnalysis implements StreamSink, FlowView {
   }
 
   private dropProbeState(): void {
-    this.probeBufs = [undefined, undefined];
-    this.probeLens = [0, 0];
-    this.log = [];
+    this.probe = undefined;
   }
 
   private updateInspecting(): void {
@@ -372,6 +385,8 @@ export class FlowAnalysis implements StreamSink, FlowView {
       }
       if (s.state !== OPEN) s.session = undefined;
     }
+    // Only open sessions and kept records matter from now on (in priority order).
+    this.slots = this.slots.filter((s) => s.state === OPEN || (s.state === DONE && !s.isRejected));
   }
 
   private release(): void {

@@ -58,5 +58,5 @@ export function communityIdV1(
     buf[o++] = (bPort >> 8) & 0xff;
     buf[o++] = bPort & 0xff;
   }
-  return `1:${base64(sha1(buf))}`;
+  return base64(sha1(buf), '1:');
 }

@@ -83,21 +83,25 @@ export function sha1(msg: Uint8Array): Uint8Array {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-/** Standard base64 with padding (RFC 4648 section 4). */
-export function base64(bytes: Uint8Array): string {
-  let out = '';
+/**
+ * Standard base64 with padding (RFC 4648 section 4), after `prefix`, built as one flat string (a
+ * string kept per flow should not be a tree of concatenations).
+ */
+export function base64(bytes: Uint8Array, prefix = ''): string {
+  const codes: number[] = [];
+  for (let k = 0; k < prefix.length; k++) codes.push(prefix.charCodeAt(k));
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    codes.push(B64.charCodeAt(n >> 18), B64.charCodeAt((n >> 12) & 63), B64.charCodeAt((n >> 6) & 63), B64.charCodeAt(n & 63));
   }
   const rest = bytes.length - i;
   if (rest === 1) {
     const n = bytes[i]! << 16;
-    out += `${B64[n >> 18]!}${B64[(n >> 12) & 63]!}==`;
+    codes.push(B64.charCodeAt(n >> 18), B64.charCodeAt((n >> 12) & 63), 61, 61);
   } else if (rest === 2) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += `${B64[n >> 18]!}${B64[(n >> 12) & 63]!}${B64[(n >> 6) & 63]!}=`;
+    codes.push(B64.charCodeAt(n >> 18), B64.charCodeAt((n >> 12) & 63), B64.charCodeAt((n >> 6) & 63), 61);
   }
-  return out;
+  return String.fromCharCode(...codes);
 }
