@@ -78,6 +78,7 @@ function commandOf(pid: number): string {
 export async function waitForTcpdump(pid: number, timeoutMs: number, settleMs = 1500): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (commandOf(pid) === '') throw new Error(`process ${pid} ended before starting tcpdump`);
     if (childrenOf(pid).some((c) => commandOf(c) === 'tcpdump')) {
       await new Promise((r) => setTimeout(r, settleMs));
       return;

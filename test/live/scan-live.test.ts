@@ -54,7 +54,9 @@ beforeAll(async () => {
   scan = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   out = new LineLog(scan.stdout!);
   err = new LineLog(scan.stderr!);
-  await waitForTcpdump(scan.pid!, 15_000);
+  await waitForTcpdump(scan.pid!, 15_000).catch((e: Error) => {
+    throw new Error(`${e.message}; scan stderr:\n${err.text()}`);
+  });
   minerStartUs = Date.now() * 1000;
   const miner = startMiner({ seconds: MINER_SECONDS, untilShares: 2 });
   alertLine = await out.waitFor(isMinerAlert, MINER_SECONDS * 1000);
