@@ -55,6 +55,8 @@ export interface TriageBenchResult {
   /** First triage after start (loads the ASN tables), not counted in the figures. */
   warmupMs: number;
   overall: Figures;
+  /** This process's CPU time per alert: what the figures would be on an idle machine, roughly. */
+  cpu: Figures;
   byKind: Record<string, Figures & { meanFlowsRead: number; verdicts: Record<string, number> }>;
   /** Each action's own time over every timed alert. */
   byAction: Record<string, Figures>;
@@ -179,24 +181,29 @@ async function benchOne(kind: 'sqlite' | 'postgres', o: Required<TriageBenchOpti
   try {
     const nonce = `${process.pid.toString(36)}${Date.now().toString(36)}`;
     const r = rng(6);
-    const timeOne = async (alert: Alert): Promise<{ ms: number; report: TriageReport }> => {
+    const timeOne = async (alert: Alert): Promise<{ ms: number; cpuMs: number; report: TriageReport }> => {
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       await runtime.acceptAlerts([alert]);
       await runtime.idle();
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const c = process.cpuUsage(c0);
+      const cpuMs = (c.user + c.system) / 1000;
       const row = await runtime.store.getTriage(alert.id);
       if (!row) throw new Error(`no triage stored for ${alert.id}`);
-      return { ms, report: row.report as unknown as TriageReport };
+      return { ms, cpuMs, report: row.report as unknown as TriageReport };
     };
     const warm = await timeOne(benchAlert(0, `${nonce}w`, rng(5)).alert);
     log(`${kind}: warm-up triage ${warm.ms.toFixed(0)} ms`);
     const all: number[] = [];
+    const allCpu: number[] = [];
     const perKind = new Map<AlertKind, { times: number[]; flows: number[]; verdicts: Record<string, number> }>();
     const perAction = new Map<string, number[]>();
     for (let k = 0; k < o.alerts; k++) {
       const { kind: ak, alert } = benchAlert(k, nonce, r);
-      const { ms, report } = await timeOne(alert);
+      const { ms, cpuMs, report } = await timeOne(alert);
       all.push(ms);
+      allCpu.push(cpuMs);
       const e = perKind.get(ak) ?? { times: [], flows: [], verdicts: {} };
       e.times.push(ms);
       const flowsEv = report.actions.find((a) => a.action === 'flows')?.evidence as { flows?: number } | undefined;
@@ -223,6 +230,7 @@ async function benchOne(kind: 'sqlite' | 'postgres', o: Required<TriageBenchOpti
       buildReused,
       warmupMs: Math.round(warm.ms),
       overall,
+      cpu: figures(allCpu),
       byKind,
       byAction,
       targetP95Ms: TRIAGE_P95_TARGET_MS,
@@ -257,6 +265,7 @@ export function triageTable(results: TriageBenchResult[]): string {
   for (const r of results) {
     lines.push(`triage, ${r.store}, ${r.flows} flows stored (${r.buildReused ? 'reused store, built' : 'built'} in ${r.buildSeconds} s); warm-up ${r.warmupMs} ms; load average ${r.loadAverage.join(' ')}`);
     lines.push(row('all alerts', r.overall, `   target p95 <= ${r.targetP95Ms} ms: ${r.pass ? 'PASS' : 'FAIL'}`));
+    lines.push(row('all alerts, CPU time', r.cpu));
     for (const [k, f] of Object.entries(r.byKind)) lines.push(row(k, f, `  flows read ${f.meanFlowsRead}  ${JSON.stringify(f.verdicts)}`));
     lines.push('  per action:');
     for (const [k, f] of Object.entries(r.byAction)) lines.push(row(`  ${k}`, f));
