@@ -14,6 +14,7 @@ import { loadHostingList } from '../enrich/hosting.js';
 import { CensysProvider, ShodanProvider, type HostIntelProvider } from '../enrich/host-intel.js';
 import { defaultAnalysers } from '../engine/analysers.js';
 import { Engine } from '../engine/engine.js';
+import type { BusPublisher } from '../bus/roles.js';
 import type { FlowRecord } from '../flows/types.js';
 import { Intel } from '../intel/index.js';
 import { isKnownPoolPort } from '../intel/ports.js';
@@ -128,9 +129,32 @@ export class Runtime {
     return new Runtime(await openStore(config.db), clock, config);
   }
 
+  private publisher: BusPublisher | undefined;
+
+  /**
+   * From now on alerts and flow records go to the bus instead of this process's store; workers
+   * store and triage them (`serve --role sensor|collector` with `--bus nats://...`).
+   */
+  publishTo(publisher: BusPublisher): void {
+    this.publisher = publisher;
+  }
+
   /** Stores alerts and queues the new ones for triage (unless the caller queues them later). */
   async acceptAlerts(alerts: Alert[], opts: { deferTriage?: boolean } = {}): Promise<number> {
     if (alerts.length === 0) return 0;
+    if (this.publisher) {
+      const publisher = this.publisher;
+      const published = this.writes.then(async () => {
+        let fresh = 0;
+        for (const a of alerts) if (!(await publisher.publishAlert(a)).duplicate) fresh++;
+        return fresh;
+      });
+      this.writes = published.then(
+        () => undefined,
+        () => undefined,
+      );
+      return published;
+    }
     // Writes are chained so that triage (which waits on the chain) never looks for an alert that
     // is still being stored.
     const write = this.writes.then(() => this.storeAlerts(alerts, opts));
@@ -152,8 +176,9 @@ export class Runtime {
     return n;
   }
 
-  /** Queues stored alerts for triage. */
+  /** Queues stored alerts for triage (workers do it when alerts go to the bus). */
   queueTriage(ids: string[]): void {
+    if (this.publisher) return;
     for (const id of ids) {
       if (this.queue.length >= MAX_TRIAGE_QUEUE) {
         this.metrics.inc('minerwatch_triage_queue_full_total', 'Alerts left untriaged because the queue was full');
@@ -173,7 +198,8 @@ export class Runtime {
   async flushFlows(): Promise<void> {
     if (this.flowBuffer.length === 0) return;
     const batch = this.flowBuffer.splice(0);
-    await this.store.putFlows(batch);
+    if (this.publisher) await this.publisher.publishFlows(batch);
+    else await this.store.putFlows(batch);
     this.metrics.inc('minerwatch_flows_total', 'Flow records stored', {}, batch.length);
   }
 

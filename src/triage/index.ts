@@ -2,7 +2,7 @@
 // report with the alert (verdict, confidence, time to verdict), and renders it on demand.
 
 import type { Alert } from '../alerts/types.js';
-import type { Store } from '../store/types.js';
+import type { Store, TriageResultRow } from '../store/types.js';
 import { capture } from './actions/capture.js';
 import { endpointRoles } from './actions/endpoint-roles.js';
 import { enrichment } from './actions/enrichment.js';
@@ -35,15 +35,20 @@ export class TriageService {
     const alert = await store.getAlert(alertId);
     if (!alert) return undefined;
     const report = await this.run(alert);
-    await store.putTriage({
-      alert_id: alert.id,
+    await store.putTriage(TriageService.row(report));
+    return report;
+  }
+
+  /** The stored form of a report. */
+  static row(report: TriageReport): TriageResultRow {
+    return {
+      alert_id: report.alert_id,
       report: report as unknown as Record<string, unknown>,
       verdict: report.verdict,
       confidence: report.confidence,
       started_us: report.started_us,
       finished_us: report.finished_us,
-    });
-    return report;
+    };
   }
 
   static async renderStored(store: Store, alertId: string, format: ReportFormat): Promise<string | undefined> {

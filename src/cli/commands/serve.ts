@@ -13,6 +13,8 @@ import { FlowCollector } from '../../ingest/netflow/collector.js';
 import { parseListenList } from '../../ingest/syslog/listen.js';
 import { startSyslogIngest, type SyslogIngest } from '../../ingest/syslog/index.js';
 import { buildServer } from '../../server/app.js';
+import { openBus } from '../../bus/index.js';
+import { NODE_ROLES, parseRole, startRole } from '../../bus/roles.js';
 import { ensureAdmin } from '../../server/auth.js';
 import { TriageService } from '../../triage/index.js';
 import { systemClock } from '../../util/clock.js';
@@ -36,6 +38,9 @@ export interface ServeOptions {
   panosUrl?: string;
   panosCa?: string;
   sample: boolean;
+  role?: string;
+  bus?: string;
+  replay?: string[];
 }
 
 export const DEFAULT_HTTP = '127.0.0.1:8080';
@@ -73,6 +78,9 @@ export function registerServe(program: Command, io: CliIo): void {
       .option('--panos-url <url>', 'PAN-OS firewall or Panorama to fetch threat PCAPs from (API key in MINERWATCH_PANOS_KEY)')
       .option('--panos-ca <file>', 'CA certificate that signed the firewall\'s HTTPS certificate')
       .option('--no-sample', 'do not scan the bundled sample capture on first start')
+      .option('--role <role>', 'sensor, collector, worker, ui or all', 'all')
+      .option('--bus <spec>', 'memory (in-process) or nats://host:port[,...] (JetStream)', 'memory')
+      .option('--replay <files...>', 'run the sensor over these captures at start (sensor and all roles)')
       .action(async (opts: ServeOptions) => {
         await runServe(opts, io);
       });
@@ -86,13 +94,22 @@ export interface RunningServer {
 }
 
 export async function startServe(opts: ServeOptions, io: CliIo): Promise<RunningServer> {
+  const role = parseRole(opts.role ?? 'all');
+  if (!role) throw new UsageError(`--role must be one of ${NODE_ROLES.join(', ')}, not "${opts.role}"`);
+  const busSpec = opts.bus ?? 'memory';
+  if (role !== 'all' && busSpec === 'memory') throw new UsageError(`--role ${role} needs --bus nats://...: the in-process bus joins the roles of one process only`);
+  const isSensor = role === 'sensor' || role === 'all';
+  const isCollector = role === 'collector' || role === 'all';
+  const isUi = role === 'ui' || role === 'all';
+  const isWorker = role === 'worker' || role === 'all';
   const http = hostPort(opts.http, '--http');
   if (opts.panosUrl && !io.env.MINERWATCH_PANOS_KEY) throw new UsageError('--panos-url needs the API key in MINERWATCH_PANOS_KEY');
   const dbIsUrl = /^postgres(ql)?:\/\//.test(opts.db);
   const alertPcapDir = resolve(opts.alertPcaps ?? join(dbIsUrl ? './data' : dirname(opts.db), 'alert-pcaps'));
   const runtime = await Runtime.open(
     {
-      db: opts.db,
+      // Sensors and collectors behind a bus keep nothing: their records go to the workers.
+      db: busSpec !== 'memory' && !isUi && !isWorker ? ':memory:' : opts.db,
       alertPcapDir,
       ...(opts.captureStore ? { captureStoreDir: opts.captureStore } : {}),
       internalNetworks: opts.internalNet ?? [],
@@ -106,7 +123,23 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
   const { store } = runtime;
   const closers: (() => Promise<void>)[] = [];
 
-  const password = await ensureAdmin(store, systemClock.nowUs(), io.env.MINERWATCH_ADMIN_PASSWORD);
+  if (busSpec !== 'memory') {
+    const bus = await openBus(busSpec);
+    const node = await startRole(role, {
+      bus,
+      store,
+      clock: systemClock,
+      triage: async (alert) => TriageService.row(await runtime.triage.run(alert)),
+    });
+    if (node.publisher) runtime.publishTo(node.publisher);
+    closers.push(async () => {
+      await node.stop();
+      await bus.close();
+    });
+    io.stderr.write(`Role ${role} on ${busSpec}\n`);
+  }
+
+  const password = isUi ? await ensureAdmin(store, systemClock.nowUs(), io.env.MINERWATCH_ADMIN_PASSWORD) : undefined;
   if (password !== undefined) {
     io.stderr.write(
       io.env.MINERWATCH_ADMIN_PASSWORD
@@ -114,13 +147,15 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
         : `Created the admin account. One-time password for user "admin": ${password}\n(it is not stored anywhere readable; set MINERWATCH_ADMIN_PASSWORD to choose it)\n`,
     );
   }
-  if (opts.sample && (await store.countAlerts({})) === 0 && existsSync(samplePath())) {
+  if (isUi && isSensor && opts.sample && (await store.countAlerts({})) === 0 && existsSync(samplePath())) {
     io.stderr.write(`Scanning the bundled sample capture ${samplePath()} ...\n`);
     await runtime.scanFile(samplePath());
   }
 
-  const stopPoll = runtime.startUntriagedPoll();
-  closers.push(async () => stopPoll());
+  if (isWorker && busSpec === 'memory') {
+    const stopPoll = runtime.startUntriagedPoll();
+    closers.push(async () => stopPoll());
+  }
   const pcaps = new AlertPcapDir(alertPcapDir);
   const app = await buildServer({
     store,
@@ -135,12 +170,15 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
     ingest: (kind, body) => ingestBody(runtime, kind, body),
     alertMetrics: (range) => store.alertMetrics(range),
   });
-  await app.listen({ host: http.host, port: http.port });
-  closers.push(() => app.close());
-  const addr = app.server.address();
-  const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : `http://${opts.http}`;
+  let url = '';
+  if (isUi) {
+    await app.listen({ host: http.host, port: http.port });
+    closers.push(() => app.close());
+    const addr = app.server.address();
+    url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : `http://${opts.http}`;
+  }
 
-  if (opts.netflow || opts.ipfix) {
+  if (isCollector && (opts.netflow || opts.ipfix)) {
     const collector = new FlowCollector({
       ...(opts.netflow ? { netflow: hostPort(opts.netflow, '--netflow') } : {}),
       ...(opts.ipfix ? { ipfix: hostPort(opts.ipfix, '--ipfix'), ipfixTcp: hostPort(opts.ipfix, '--ipfix') } : {}),
@@ -155,7 +193,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
     io.stderr.write(`Flow collector: ${Object.entries(bound).map(([k, v]) => `${k} ${v.host}:${v.port}`).join(', ')}\n`);
   }
   let syslog: SyslogIngest | undefined;
-  if (opts.syslog) {
+  if (isCollector && opts.syslog) {
     syslog = await startSyslogIngest({
       listen: parseListenList(opts.syslog),
       clock: systemClock,
@@ -165,8 +203,14 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
     closers.push(() => syslog!.close());
     io.stderr.write(`Syslog: ${syslog.bound.map((b) => `${b.transport}://${b.host}:${b.port}`).join(', ')}\n`);
   }
+  if (isSensor && opts.replay) {
+    for (const file of opts.replay) {
+      io.stderr.write(`Replaying ${file}\n`);
+      await runtime.scanFile(file);
+    }
+  }
   let live: LiveCapture | undefined;
-  if (opts.interface) {
+  if (isSensor && opts.interface) {
     const engine = runtime.sensor();
     live = liveCapture(opts.interface, opts.bpf ?? '', (p) => engine.processPacket(p));
     await live.ready;
@@ -177,7 +221,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
     });
     io.stderr.write(`Live sensor on ${opts.interface}\n`);
   }
-  io.stderr.write(`minerwatch is serving the workbench at ${url}/\n`);
+  if (isUi) io.stderr.write(`minerwatch is serving the workbench at ${url}/\n`);
   return {
     url,
     runtime,
