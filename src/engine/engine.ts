@@ -123,6 +123,15 @@ export class Engine implements AnalysisHost {
     }
   }
 
+  /**
+   * Live capture: time passes while no packet comes. Ends the flows idle past their timeout at
+   * `nowUs` (the capture clock, which for live capture is the host clock), so a connection that
+   * went quiet is reported and detected without waiting for another packet.
+   */
+  advanceTime(nowUs: number): void {
+    if (!this.isFinished) this.table.expire(nowUs);
+  }
+
   /** End of input: ends every flow, lets detection flush, closes alert captures. */
   finish(): void {
     if (this.isFinished) return;

@@ -44,6 +44,8 @@ export interface ServeOptions {
 }
 
 export const DEFAULT_HTTP = '127.0.0.1:8080';
+/** How often a live sensor ends idle flows on the host clock. */
+export const LIVE_TICK_MS = 1000;
 export const DEFAULT_DB = './data/minerwatch.db';
 
 export function samplePath(): string {
@@ -214,7 +216,11 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
     const engine = runtime.sensor();
     live = liveCapture(opts.interface, opts.bpf ?? '', (p) => engine.processPacket(p));
     await live.ready;
+    // Flows that go quiet end on the host clock, not only when the next packet arrives.
+    const tick = setInterval(() => engine.advanceTime(systemClock.nowUs()), LIVE_TICK_MS);
+    tick.unref();
     closers.push(async () => {
+      clearInterval(tick);
       live!.stop();
       await live!.done.catch(() => undefined);
       engine.finish();
