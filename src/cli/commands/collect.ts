@@ -8,7 +8,7 @@ import { openStore, type Store } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import { UsageError, type CliIo } from '../io.js';
 
-export const DEFAULT_DB = 'minerwatch.db';
+export const DEFAULT_DB = './data/minerwatch.db';
 
 interface CollectOpts {
   netflow: string;
