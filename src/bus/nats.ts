@@ -43,7 +43,11 @@ export interface NatsBusOptions {
   replicas?: number;
   /** Messages older than this leave the stream. Default 7 days. */
   maxAgeMs?: number;
-  /** Bytes a stream may hold before the oldest messages go. Default 8 GiB. */
+  /**
+   * Bytes a stream may hold before the oldest messages go. JetStream reserves this against the
+   * server's storage limit when the stream is created ("insufficient storage resources" when the
+   * reservations exceed it). Default 8 GiB.
+   */
   maxBytes?: number;
   /** Window in which JetStream remembers Nats-Msg-Id for de-duplication. Default 2 minutes. */
   duplicateWindowMs?: number;

@@ -5,6 +5,7 @@
 // Prints "published NEW duplicate DUP" when done.
 
 import { NatsBus } from '../../src/bus/nats.js';
+import { TEST_STREAM_BYTES } from './stream-limits.js';
 import { BusPublisher } from '../../src/bus/roles.js';
 import { evidenceAlert } from '../store/records.js';
 
@@ -14,7 +15,7 @@ if (servers === undefined || prefix === undefined || first === undefined || coun
   process.exit(2);
 }
 
-const bus = await NatsBus.connect({ servers: servers.split(','), prefix });
+const bus = await NatsBus.connect({ servers: servers.split(','), prefix, maxBytes: TEST_STREAM_BYTES });
 const pub = new BusPublisher(bus);
 let fresh = 0;
 let dup = 0;

@@ -6,6 +6,7 @@
 
 import pg from 'pg';
 import { NatsBus } from '../../src/bus/nats.js';
+import { TEST_STREAM_BYTES } from './stream-limits.js';
 import { startRole, type TriageFn } from '../../src/bus/roles.js';
 import { openStore } from '../../src/store/index.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -18,7 +19,7 @@ if (!servers || !prefix || !pgUrl || !schema || !name || !triageMs || !ackWaitMs
 
 const store = await openStore(pgUrl, { schema });
 const runs = new pg.Pool({ connectionString: pgUrl, max: 2, options: `-c search_path=${schema}` });
-const bus = await NatsBus.connect({ servers: servers.split(','), prefix, name });
+const bus = await NatsBus.connect({ servers: servers.split(','), prefix, name, maxBytes: TEST_STREAM_BYTES });
 const triage: TriageFn = async (a) => {
   const started = systemClock.nowUs();
   await runs.query('INSERT INTO triage_runs (alert_id, worker) VALUES ($1, $2)', [a.id, name]);

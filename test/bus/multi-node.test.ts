@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus } from '../../src/bus/nats.js';
+import { TEST_STREAM_BYTES } from './stream-limits.js';
 import { ALERT_WORKERS_DURABLE } from '../../src/bus/roles.js';
 import { openStore, PostgresStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
@@ -64,7 +65,7 @@ describe('two publishers, two workers, one killed', () => {
     store = await openStore(PG, { schema });
     db = new pg.Pool({ connectionString: PG, max: 2, options: `-c search_path=${schema}` });
     await db.query('CREATE TABLE triage_runs (alert_id text NOT NULL, worker text NOT NULL)');
-    bus = await NatsBus.connect({ servers: NATS, prefix });
+    bus = await NatsBus.connect({ servers: NATS, prefix, maxBytes: TEST_STREAM_BYTES });
   });
   afterAll(async () => {
     for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');

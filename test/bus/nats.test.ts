@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openBus } from '../../src/bus/index.js';
 import { NatsBus } from '../../src/bus/nats.js';
+import { TEST_STREAM_BYTES } from './stream-limits.js';
 import { busContract } from './contract.js';
 
 export const TEST_NATS = process.env.MINERWATCH_TEST_NATS ?? '127.0.0.1:4222';
@@ -15,11 +16,11 @@ busContract('nats', () => {
   return {
     open: async (tag) => {
       tags.add(tag);
-      return NatsBus.connect({ servers: TEST_NATS, prefix: `${run}_${tag}` });
+      return NatsBus.connect({ servers: TEST_NATS, prefix: `${run}_${tag}`, maxBytes: TEST_STREAM_BYTES });
     },
     cleanup: async () => {
       for (const tag of tags) {
-        const b = await NatsBus.connect({ servers: TEST_NATS, prefix: `${run}_${tag}` });
+        const b = await NatsBus.connect({ servers: TEST_NATS, prefix: `${run}_${tag}`, maxBytes: TEST_STREAM_BYTES });
         await b.deleteStreams();
         await b.close();
       }
@@ -30,7 +31,7 @@ busContract('nats', () => {
 describe('NatsBus names', () => {
   it('maps logical subjects to prefixed NATS subjects and streams, and reports the backlog', async () => {
     const prefix = `mwt${randomBytes(4).toString('hex')}`;
-    const bus = await NatsBus.connect({ servers: TEST_NATS, prefix });
+    const bus = await NatsBus.connect({ servers: TEST_NATS, prefix, maxBytes: TEST_STREAM_BYTES });
     try {
       expect(bus.natsSubject('alerts')).toBe(`${prefix}.alerts`);
       expect(bus.streamName('flows')).toBe(`${prefix}_FLOWS`.toUpperCase());
@@ -53,7 +54,7 @@ describe('openBus', () => {
     expect(mem.kind).toBe('memory');
     await mem.close();
     const prefix = `mwt${randomBytes(4).toString('hex')}`;
-    const nats = await openBus(`nats://${TEST_NATS}, nats://${TEST_NATS}`, { prefix });
+    const nats = await openBus(`nats://${TEST_NATS}, nats://${TEST_NATS}`, { prefix, maxBytes: TEST_STREAM_BYTES });
     try {
       expect(nats.kind).toBe('nats');
       expect((await nats.publish('alerts', { id: 1 }, 'one')).duplicate).toBe(false);
