@@ -40,6 +40,8 @@ export interface ServeOptions {
   sample: boolean;
   role?: string;
   bus?: string;
+  busPrefix?: string;
+  busMaxMb?: string;
   replay?: string[];
 }
 
@@ -82,6 +84,8 @@ export function registerServe(program: Command, io: CliIo): void {
       .option('--no-sample', 'do not scan the bundled sample capture on first start')
       .option('--role <role>', 'sensor, collector, worker, ui or all', 'all')
       .option('--bus <spec>', 'memory (in-process) or nats://host:port[,...] (JetStream)', 'memory')
+      .option('--bus-prefix <name>', 'prefix of JetStream subjects and streams, so deployments can share a cluster', 'minerwatch')
+      .option('--bus-max-mb <n>', 'JetStream stream size, MiB (reserved on the server when the stream is created)')
       .option('--replay <files...>', 'run the sensor over these captures at start (sensor and all roles)')
       .action(async (opts: ServeOptions) => {
         await runServe(opts, io);
@@ -126,7 +130,12 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
   const closers: (() => Promise<void>)[] = [];
 
   if (busSpec !== 'memory') {
-    const bus = await openBus(busSpec);
+    const maxMb = opts.busMaxMb !== undefined ? Number(opts.busMaxMb) : undefined;
+    if (maxMb !== undefined && !(Number.isInteger(maxMb) && maxMb > 0)) throw new UsageError(`--bus-max-mb must be a positive integer, not "${opts.busMaxMb}"`);
+    const bus = await openBus(busSpec, {
+      ...(opts.busPrefix ? { prefix: opts.busPrefix } : {}),
+      ...(maxMb !== undefined ? { maxBytes: maxMb * 1024 * 1024 } : {}),
+    });
     const node = await startRole(role, {
       bus,
       store,
