@@ -4,6 +4,8 @@
 // in the workbench).
 
 import { analyseFlowRecords, type PairAnalysis } from '../../analytics/index.js';
+import { MIN_BEACON_CONNECTIONS } from '../../analytics/beacon.js';
+import type { FlowRecord } from '../../flows/types.js';
 import { isInternalIp } from '../../util/ip.js';
 import type { FlowsEvidence, PairFigures } from '../evidence.js';
 import type { ActionResult, TriageAction } from '../types.js';
@@ -52,19 +54,20 @@ export const flowsAction: TriageAction<FlowsActionEvidence> = {
       }
     }
     timeline.sort((a, b) => a.start_us - b.start_us);
-    const analysis = analyseFlowRecords(flows, { ip: server, fromUs: from, toUs: to }, flows.length === MAX_TRIAGE_FLOWS);
+    const { selected, pairsTotal } = selectFlows(flows, server, client);
+    const analysis = analyseFlowRecords(selected, { ip: server, fromUs: from, toUs: to }, flows.length === MAX_TRIAGE_FLOWS);
     const ranked = analysis.pairs.map(figures).sort((a, b) => b.beacon_score - a.beacon_score || b.connections - a.connections);
     const pairs = keepPairs(ranked, client, server);
     const notes: string[] = [];
     if (flows.length === MAX_TRIAGE_FLOWS) notes.push(`only the first ${MAX_TRIAGE_FLOWS} flows were read`);
-    if (pairs.length < ranked.length) notes.push(`${pairs.length} of ${ranked.length} pairs are listed`);
+    if (pairs.length < pairsTotal) notes.push(`${pairs.length} of ${pairsTotal} pairs are listed`);
     return {
       status: 'done',
       evidence: {
         window: { from_us: from, to_us: to },
         flows: flows.length,
         pairs,
-        pairs_total: ranked.length,
+        pairs_total: pairsTotal,
         internal_clients: [...internal].sort(),
         timeline,
       },
@@ -72,6 +75,43 @@ export const flowsAction: TriageAction<FlowsActionEvidence> = {
     };
   },
 };
+
+/**
+ * The flows worth analysing pair by pair. Records are grouped by the destination's peer and port
+ * (its pair); a group can hold a regular pair only with at least MIN_BEACON_CONNECTIONS records,
+ * and a long-lived connection only if it spans LONG_LIVED_S. Those groups and the alert's own pair
+ * are analysed, and further groups (most records first) until MAX_REPORTED_PAIRS are; the rest
+ * (thousands of one-off connections to a popular destination) are only counted.
+ */
+function selectFlows(flows: readonly FlowRecord[], server: string, client: string): { selected: FlowRecord[]; pairsTotal: number } {
+  const groups = new Map<string, { flows: FlowRecord[]; first: number; last: number; wanted: boolean }>();
+  for (const f of flows) {
+    const serverIsSrc = f.src_ip === server;
+    const other = serverIsSrc ? f.dest_ip : f.src_ip;
+    const key = `${f.proto}|${other}|${serverIsSrc ? f.src_port : f.dest_port}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { flows: [], first: f.start_us, last: f.end_us, wanted: other === client };
+      groups.set(key, g);
+    }
+    g.flows.push(f);
+    if (f.start_us < g.first) g.first = f.start_us;
+    if (f.end_us > g.last) g.last = f.end_us;
+  }
+  if (groups.size <= MAX_REPORTED_PAIRS) return { selected: [...flows], pairsTotal: groups.size };
+  const chosen: (typeof groups extends Map<string, infer G> ? G : never)[] = [];
+  const rest: typeof chosen = [];
+  for (const g of groups.values()) {
+    if (g.wanted || g.flows.length >= MIN_BEACON_CONNECTIONS || g.last - g.first >= LONG_LIVED_S * 1_000_000) chosen.push(g);
+    else rest.push(g);
+  }
+  rest.sort((a, b) => b.flows.length - a.flows.length || a.first - b.first);
+  for (const g of rest) {
+    if (chosen.length >= MAX_REPORTED_PAIRS) break;
+    chosen.push(g);
+  }
+  return { selected: chosen.flatMap((g) => g.flows), pairsTotal: groups.size };
+}
 
 /**
  * At most MAX_REPORTED_PAIRS of the ranked pairs, still in rank order: the alert's own pair, the
