@@ -257,7 +257,13 @@ export class FlowAnalysis implements StreamSink, FlowView {
     if (!isKept) this.keep(dir, data);
     const kept = ps.lens[dir] - before;
     if (kept > 0) ps.log.push({ dir, start: before, len: kept, kind: 'data', tsUs });
-    if (kept < data.length) ps.log.push({ dir, start: 0, len: data.length - kept, kind: 'unkept', tsUs });
+    if (kept < data.length) {
+      // Bytes past the probe window: one run per stretch, so the log stays bounded however long
+      // the other direction keeps an analyser waiting.
+      const last = ps.log[ps.log.length - 1];
+      if (last !== undefined && last.kind === 'unkept' && last.dir === dir) last.len += data.length - kept;
+      else ps.log.push({ dir, start: 0, len: data.length - kept, kind: 'unkept', tsUs });
+    }
   }
 
   private probeState(): ProbeState {
