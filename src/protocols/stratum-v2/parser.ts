@@ -30,6 +30,9 @@ export function looksRandom(b: Uint8Array): boolean {
 /** Probe of the first bytes: the client's act 1 is exactly 64 random-looking bytes. */
 export function probeStratumV2(data: Uint8Array, direction: 0 | 1): 'yes' | 'no' | 'maybe' {
   if (direction === 1) {
+    // Text, TLS and other recognisable first bytes end the probe at once, so ordinary flows do not
+    // keep a probe buffer waiting for 234 bytes that will never be key material.
+    if (data.length > 0 && !looksRandom(data)) return 'no';
     if (data.length === SERVER_FIRST_BYTES || data.length === SERVER_FIRST_BYTES_NO_SIGNATURE) return looksRandom(data) ? 'yes' : 'no';
     return data.length < SERVER_FIRST_BYTES ? 'maybe' : 'no';
   }
