@@ -233,7 +233,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       ...(q.severity !== undefined ? { severity: Number(q.severity) } : {}),
       ...(q.signature_id !== undefined ? { signature_id: Number(q.signature_id) } : {}),
       ...(q.ip ? { ip: String(q.ip) } : {}),
-      ...(q.q ? { text: String(q.q) } : {}),
+      // A search for an address is the indexed address filter, not a substring scan.
+      ...(q.q && !q.ip && parseIp(String(q.q).trim()) ? { ip: String(q.q).trim() } : q.q ? { text: String(q.q) } : {}),
       ...(q.from_us !== undefined ? { from_us: Number(q.from_us) } : {}),
       ...(q.to_us !== undefined ? { to_us: Number(q.to_us) } : {}),
       ...(q.after_ts !== undefined && q.after_id ? { after: { ts_us: Number(q.after_ts), id: String(q.after_id) } } : {}),
