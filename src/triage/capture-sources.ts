@@ -11,6 +11,7 @@ import { readCapture } from '../capture/reader.js';
 import { PacketDecoder, newDecodedPacket } from '../decode/decoder.js';
 import { AnomalyCounter } from '../decode/types.js';
 import { formatIp } from '../util/ip.js';
+import { matchTuple, tupleOf } from './flow-tuple.js';
 import type { CaptureSource } from './types.js';
 
 /**
@@ -67,15 +68,14 @@ export class CaptureStoreDir implements CaptureSource {
 async function holdsFlow(path: string, alert: Alert): Promise<boolean> {
   const decoder = new PacketDecoder(new AnomalyCounter());
   const d = newDecodedPacket();
+  const tuple = tupleOf(alert);
   let found = false;
   try {
     await readCapture(path, (raw) => {
       if (found || !decoder.decode(raw, d) || d.ipVersion === 0) return;
       const s = formatIp(d.srcAddr);
       const t = formatIp(d.dstAddr);
-      found =
-        (s === alert.src_ip && d.srcPort === alert.src_port && t === alert.dest_ip && d.dstPort === alert.dest_port) ||
-        (s === alert.dest_ip && d.srcPort === alert.dest_port && t === alert.src_ip && d.dstPort === alert.src_port);
+      found = matchTuple(tuple, s, d.srcPort, t, d.dstPort, d.protocol) >= 0;
     });
   } catch {
     // A damaged file still counts if the flow appeared before the damage.

@@ -22,6 +22,7 @@ import {
 import { formatIp } from '../../util/ip.js';
 import type { CaptureEvidence, PacketLayers, RpcMessage, StratumStep } from '../evidence.js';
 import type { TriageAction } from '../types.js';
+import { matchTuple, tupleOf, type FlowTuple } from '../flow-tuple.js';
 import type { Alert } from '../../alerts/types.js';
 
 /** Packets of the flow listed with their layers; the rest are counted. */
@@ -47,26 +48,6 @@ const LINK_NAMES: Record<number, string> = {
   [LinkType.LINUX_SLL]: 'Linux SLL',
   [LinkType.LINUX_SLL2]: 'Linux SLL2',
 };
-
-interface Tuple {
-  a: string;
-  aPort: number;
-  b: string;
-  bPort: number;
-  proto: number;
-}
-
-function tupleOf(alert: Alert): Tuple {
-  const proto = alert.proto.toUpperCase() === 'UDP' ? IpProto.UDP : IpProto.TCP;
-  return { a: alert.src_ip, aPort: alert.src_port, b: alert.dest_ip, bPort: alert.dest_port, proto };
-}
-
-function matches(t: Tuple, src: string, sp: number, dst: string, dp: number, proto: number): 0 | 1 | -1 {
-  if (proto !== t.proto) return -1;
-  if (src === t.a && sp === t.aPort && dst === t.b && dp === t.bPort) return 0;
-  if (src === t.b && sp === t.bPort && dst === t.a && dp === t.aPort) return 1;
-  return -1;
-}
 
 function flagText(f: number): string {
   const names: [number, string][] = [
@@ -117,14 +98,14 @@ interface Chunk {
 }
 
 /** An analyser that only records the reassembled bytes of one flow, in order, with times. */
-function transcriptAnalyser(t: Tuple, chunks: Chunk[]): Analyser {
+function transcriptAnalyser(t: FlowTuple, chunks: Chunk[]): Analyser {
   const kept = [0, 0];
   return {
     name: 'transcript',
     transports: ['tcp', 'udp'],
     probe(_data, _dir, flow) {
       const proto = flow.transport === 'udp' ? IpProto.UDP : IpProto.TCP;
-      return matches(t, flow.clientIp, flow.clientPort, flow.serverIp, flow.serverPort, proto) >= 0 ? 'yes' : 'no';
+      return matchTuple(t, flow.clientIp, flow.clientPort, flow.serverIp, flow.serverPort, proto) >= 0 ? 'yes' : 'no';
     },
     createSession(): AnalyserSession {
       return {
@@ -264,7 +245,7 @@ export async function analyseCapture(file: string, source: string, alert: Alert,
     onFlowEnd: (end) => {
       const r = end.record;
       const proto = r.proto === 'UDP' ? IpProto.UDP : IpProto.TCP;
-      if (matches(t, r.src_ip, r.src_port, r.dest_ip, r.dest_port, proto) < 0) return;
+      if (matchTuple(t, r.src_ip, r.src_port, r.dest_ip, r.dest_port, proto) < 0) return;
       for (const [name, rec] of Object.entries(end.protocols)) {
         if (name === 'transcript') continue;
         appProtocols.add(name);
@@ -287,7 +268,7 @@ export async function analyseCapture(file: string, source: string, alert: Alert,
     if (!decoder.decode(raw, d) || d.ipVersion === 0) return;
     const src = formatIp(d.srcAddr);
     const dst = formatIp(d.dstAddr);
-    if (matches(t, src, d.srcPort, dst, d.dstPort, d.protocol) < 0) return;
+    if (matchTuple(t, src, d.srcPort, dst, d.dstPort, d.protocol) < 0) return;
     flowPackets++;
     if (d.payload.length) collectStrings(d.payload, strings, seenStrings);
     if (packets.length < MAX_LISTED_PACKETS) {
