@@ -8,6 +8,7 @@ import type { Alert } from '../alerts/types.js';
 import { readCapture } from '../capture/reader.js';
 import { PcapWriter } from '../capture/writer.js';
 import { createMiningDetector } from '../detect/detector.js';
+import { FlowStreamScorer, poolIntel as flowPoolIntel, type FlowStreamOptions } from '../detect/flow-scoring/index.js';
 import { openAsnDatabase, type AsnLookup } from '../enrich/asn-db.js';
 import { DnsNameCache } from '../enrich/dns-names.js';
 import { loadHostingList } from '../enrich/hosting.js';
@@ -60,6 +61,10 @@ export const UNTRIAGED_POLL_MS = 5000;
 /** Wall-clock wait before triaging an alert whose flow is still open. */
 export const TRIAGE_DELAY_MS = 30_000;
 export const DEFAULT_FLOW_WINDOW_US = 24 * 3600 * 1_000_000;
+/** How often (wall-clock ms) `serve` asks the flow scorer whether a pass is due on the clock. */
+export const FLOW_SCORING_TICK_MS = 1000;
+/** Pairs a flow-scoring pass scores between yields to the event loop (about 60 ms of work). */
+export const FLOW_SCORING_SLICE_PAIRS = 1000;
 
 export class Runtime {
   readonly metrics = new MetricsRegistry();
@@ -201,6 +206,47 @@ export class Runtime {
     if (this.publisher) await this.publisher.publishFlows(batch);
     else await this.store.putFlows(batch);
     this.metrics.inc('minerwatch_flows_total', 'Flow records stored', {}, batch.length);
+    this.flowScorer?.add(batch);
+  }
+
+  private flowScorer: FlowStreamScorer | undefined;
+  private flowScoring: Promise<number> | undefined;
+
+  /**
+   * From now on every flow record written is also scored as a miner talking to its pool
+   * (flow-only evidence, `src/detect/flow-scoring/stream.ts`), a pass per interval on the clock;
+   * its alerts take the path of the sensor's. Returns the function that stops it.
+   */
+  startFlowScoring(opts: Omit<FlowStreamOptions, 'intel' | 'clock'> = {}): () => void {
+    const scorer = new FlowStreamScorer({ ...opts, clock: this.clock, intel: (atUs) => flowPoolIntel({ learned: this.intel.learned, atUs }) });
+    this.flowScorer = scorer;
+    this.metrics.collect('minerwatch_flow_scoring_pairs', 'Client/server/port pairs the flow scorer holds', 'gauge', () => scorer.pairCount);
+    this.metrics.collect('minerwatch_flow_scoring_events_total', 'What the flow scorer did, by event', 'counter', () =>
+      Object.entries(scorer.counters).map(([event, value]) => ({ labels: { event }, value })),
+    );
+    const timer = setInterval(() => {
+      if (scorer.isDue()) void this.scoreFlows().catch(() => this.metrics.inc('minerwatch_flow_scoring_failed_total', 'Flow-scoring passes that failed'));
+    }, FLOW_SCORING_TICK_MS);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      if (this.flowScorer === scorer) this.flowScorer = undefined;
+    };
+  }
+
+  /** Writes buffered flows, runs a flow-scoring pass now and stores its alerts (how many were new). */
+  async scoreFlows(): Promise<number> {
+    const scorer = this.flowScorer;
+    if (!scorer) return 0;
+    // One pass at a time: the timer may fire again while a pass waits on the store.
+    this.flowScoring ??= (async () => {
+      await this.flushFlows();
+      const pass = await scorer.passInSlices(FLOW_SCORING_SLICE_PAIRS, () => new Promise<void>((r) => setImmediate(r)));
+      return this.acceptAlerts(pass.alerts);
+    })().finally(() => {
+      this.flowScoring = undefined;
+    });
+    return this.flowScoring;
   }
 
   private kick(): void {

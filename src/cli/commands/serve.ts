@@ -43,6 +43,8 @@ export interface ServeOptions {
   busPrefix?: string;
   busMaxMb?: string;
   replay?: string[];
+  /** Seconds between flow-scoring passes, or false for none. */
+  flowScoring?: string | false;
 }
 
 export const DEFAULT_HTTP = '127.0.0.1:8080';
@@ -87,6 +89,8 @@ export function registerServe(program: Command, io: CliIo): void {
       .option('--bus-prefix <name>', 'prefix of JetStream subjects and streams, so deployments can share a cluster', 'minerwatch')
       .option('--bus-max-mb <n>', 'JetStream stream size, MiB (reserved on the server when the stream is created)')
       .option('--replay <files...>', 'run the sensor over these captures at start (sensor and all roles)')
+      .option('--flow-scoring <seconds>', 'score stored flow records as miner behaviour every so many seconds (sensor, collector and all roles)', '60')
+      .option('--no-flow-scoring', 'no flow-only miner scoring of stored flows')
       .action(async (opts: ServeOptions) => {
         await runServe(opts, io);
       });
@@ -109,6 +113,8 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
   const isUi = role === 'ui' || role === 'all';
   const isWorker = role === 'worker' || role === 'all';
   const http = hostPort(opts.http, '--http');
+  const flowScoringS = opts.flowScoring === false ? undefined : Number(opts.flowScoring ?? '60');
+  if (flowScoringS !== undefined && !(flowScoringS > 0)) throw new UsageError(`--flow-scoring must be a positive number of seconds, not "${String(opts.flowScoring)}"`);
   if (opts.panosUrl && !io.env.MINERWATCH_PANOS_KEY) throw new UsageError('--panos-url needs the API key in MINERWATCH_PANOS_KEY');
   const dbIsUrl = /^postgres(ql)?:\/\//.test(opts.db);
   const alertPcapDir = resolve(opts.alertPcaps ?? join(dbIsUrl ? './data' : dirname(opts.db), 'alert-pcaps'));
@@ -163,6 +169,11 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
     await runtime.scanFile(samplePath());
   }
 
+  // Started after the sample scan, so a first start shows the sample's own alerts only.
+  if (flowScoringS !== undefined && (isCollector || isSensor)) {
+    const stopScoring = runtime.startFlowScoring({ intervalUs: Math.round(flowScoringS * 1_000_000) });
+    closers.push(async () => stopScoring());
+  }
   if (isWorker && busSpec === 'memory') {
     const stopPoll = runtime.startUntriagedPoll();
     closers.push(async () => stopPoll());
