@@ -415,13 +415,36 @@ describe('per-flow evidence caps', () => {
     const { MAX_NAMES_PER_FLOW } = await import('./evidence.js');
     const { det, alerts, counts } = harness();
     const v = view('950', { transport: 'udp', serverPort: 53, appProto: () => 'dns' });
-    for (let i = 0; i < MAX_NAMES_PER_FLOW + 5; i++) det.onFact(v, fact('dns.query', T0 + i, { rrname: `host${i}.example.org` }));
-    det.onFact(v, fact('dns.query', T0 + 100, { rrname: 'xmr.nanopool.org' }));
-    det.onFlowEnd(v, end(v, T0 + 200, { proto: 'UDP' }));
+    // Names before the first pool name keep no evidence at all.
+    det.onFact(v, fact('dns.query', T0, { rrname: 'www.example.org' }));
+    expect(counts.facts_without_evidence).toBe(1);
+    det.onFact(v, fact('dns.query', T0 + 1, { rrname: 'xmr.nanopool.org' }));
+    for (let i = 0; i < MAX_NAMES_PER_FLOW + 5; i++) det.onFact(v, fact('dns.query', T0 + 2 + i, { rrname: `host${i}.example.org` }));
+    // 1 pool name + 15 others fill the list; 6 are turned away.
     expect(counts.evidence_list_capped).toBe(6);
-    // The pool name past the cap is still matched: caps bound what is listed, not what is checked.
+    // A pool name past the cap is still matched: caps bound what is listed, not what is checked.
+    det.onFact(v, fact('dns.query', T0 + 100, { rrname: 'pool.supportxmr.com' }));
+    det.onFlowEnd(v, end(v, T0 + 200, { proto: 'UDP' }));
+    expect(counts.evidence_list_capped).toBe(7);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.alert.signature_id).toBe(RULES.POOL_DNS.sid);
+    expect(alerts[0]?.evidence.intel).toMatchObject({ pool_name: 'xmr.nanopool.org' });
+  });
+
+  it('keeps no evidence for flows whose facts cannot feed a rule', () => {
+    const { det, alerts, counts } = harness();
+    const dns = view('951', { transport: 'udp', serverPort: 53, appProto: () => 'dns' });
+    det.onFact(dns, fact('dns.query', T0, { rrname: 'www.example.org' }));
+    det.onFact(dns, fact('dns.answer', T0 + 1, { rrname: 'www.example.org', answers: [{ rrtype: 'A', rdata: '192.0.2.9', ttl: 60 }] }));
+    const tls = view('952', { serverPort: 443, appProto: () => 'tls' });
+    det.onFact(tls, fact('tls.client_hello', T0 + 2, { sni: 'www.example.org', alpn: ['h2'] }));
+    const rpc = view('953', { serverPort: 3333, appProto: () => 'jsonrpc' });
+    det.onFact(rpc, fact('jsonrpc.method', T0 + 3, { method: 'getStatus' }));
+    expect(counts.facts_without_evidence).toBe(4);
+    det.onFlowEnd(dns, end(dns, T0 + 10, { proto: 'UDP' }));
+    det.onFlowEnd(tls, end(tls, T0 + 10, {}));
+    det.onFlowEnd(rpc, end(rpc, T0 + 10, {}));
+    expect(alerts).toHaveLength(0);
   });
 });
 

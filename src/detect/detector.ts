@@ -111,7 +111,16 @@ export class MiningDetector implements Detector {
 
   onFact(flow: FlowView, event: FactEvent): void {
     this.releaseDue(event.tsUs, flow.flowId);
-    const ev = this.evidenceFor(flow);
+    // Most flows never matter to detection (DNS for ordinary names, TLS to ordinary sites, generic
+    // JSON-RPC): no evidence is kept for them until a fact that can feed a rule arrives.
+    let ev = this.flows.get(flow.flowId);
+    if (ev === undefined) {
+      if (!this.canMatter(flow, event)) {
+        this.ctx.count('facts_without_evidence');
+        return;
+      }
+      ev = this.evidenceFor(flow);
+    }
     ev.flow.lastUs = Math.max(ev.flow.lastUs, event.tsUs);
     const name = event.name;
     const dot = name.indexOf('.');
@@ -159,7 +168,10 @@ export class MiningDetector implements Detector {
   onFlowEnd(flow: FlowView, end: FlowEnd): void {
     this.releaseDue(end.record.end_us, flow.flowId);
     let ev = this.flows.get(flow.flowId);
-    const needsEvidence = !ev && (this.intel.learned.size.global > 0 || end.protocols.tls !== undefined);
+    const needsEvidence =
+      !ev &&
+      (this.intel.learned.isKnown(flow.clientIp, flow.serverIp, end.record.end_us) ||
+        (end.protocols.tls !== undefined && end.record.proto === 'TCP' && isKnownPoolPort(end.record.dest_port)));
     if (!ev && !needsEvidence) return;
     ev ??= this.evidenceFor(flow);
     ev.flow.lastUs = Math.max(ev.flow.lastUs, end.record.end_us);
@@ -187,6 +199,39 @@ export class MiningDetector implements Detector {
   }
 
   // ---- evidence -------------------------------------------------------------------------------
+
+  /**
+   * Whether a fact on a flow without evidence can feed a rule: stratum and node facts always; a DNS
+   * or TLS fact only when it names a listed pool (or TLS runs on a pool port, for
+   * MW-TLS-MINING-PORT); HTTP always (its host and agent explain a later mining-over-HTTP alert);
+   * generic JSON-RPC never; any fact on a flow to an address learned from a pool's DNS answer.
+   */
+  private canMatter(flow: FlowView, event: FactEvent): boolean {
+    const name = event.name;
+    const d = event.data;
+    if (name.startsWith('dns')) {
+      const q = str(d.rrname) ?? str(d.query) ?? str(d.qname) ?? str(d.name);
+      if (q !== undefined && this.isPoolName(q)) return true;
+      for (const c of strList(d.cnames)) if (this.isPoolName(c)) return true;
+    } else if (name.startsWith('tls')) {
+      if (flow.transport === 'tcp' && isKnownPoolPort(flow.serverPort)) return true;
+      const sni = str(d.sni) ?? str(d.server_name);
+      if (sni !== undefined && this.isPoolName(sni)) return true;
+      for (const list of [d.san_dns, d.subject_alt_names, d.subject_cn]) {
+        for (const n of strList(list)) if (this.isPoolName(n.replace(/^\*\./, ''))) return true;
+      }
+    } else if (name.startsWith('jsonrpc')) {
+      if (name === 'jsonrpc.node_rpc') return true;
+    } else {
+      return true;
+    }
+    return this.intel.learned.isKnown(flow.clientIp, flow.serverIp, event.tsUs);
+  }
+
+  private isPoolName(name: string): boolean {
+    const norm = normalizeDomain(name);
+    return norm !== undefined && norm !== '' && this.intel.matchPoolName(norm) !== undefined;
+  }
 
   private evidenceFor(flow: FlowView): FlowEvidence {
     let ev = this.flows.get(flow.flowId);

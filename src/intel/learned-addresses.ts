@@ -97,6 +97,15 @@ export class LearnedPoolAddresses {
     if (cap > 0) map.set(key, entry);
   }
 
+  /** Whether `lookup` would find a name (no counters, no expiry): a cheap test before keeping state. */
+  isKnown(clientIp: string, address: string, tsUs: number): boolean {
+    if (this.client.size === 0 && this.global.size === 0) return false;
+    const g = this.global.get(address);
+    if (g && g.expiresUs >= tsUs) return true;
+    const c = this.client.get(`${clientIp}|${address}`);
+    return c !== undefined && c.expiresUs >= tsUs;
+  }
+
   /** The pool name for a connection from `clientIp` to `address` at `tsUs`, client scope first. */
   lookup(clientIp: string, address: string, tsUs: number): LearnedAddress | undefined {
     const ck = `${clientIp}|${address}`;

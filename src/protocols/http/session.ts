@@ -56,9 +56,13 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
 
 type Phase = 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'until-close' | 'websocket' | 'stopped';
 
+const EMPTY = new Uint8Array(0);
+/** First allocation of a CappedBuffer; nothing is allocated until the first append. */
+const INITIAL_BUFFER_BYTES = 256;
+
 /** A growable byte buffer with a hard cap. */
 class CappedBuffer {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array = EMPTY;
   used = 0;
   isOverflow = false;
   constructor(private readonly cap: number) {}
@@ -70,7 +74,7 @@ class CappedBuffer {
       return;
     }
     if (need > this.buf.length) {
-      let size = this.buf.length * 2;
+      let size = Math.max(INITIAL_BUFFER_BYTES, this.buf.length * 2);
       while (size < need) size *= 2;
       const next = new Uint8Array(Math.min(size, this.cap));
       next.set(this.buf.subarray(0, this.used));

@@ -35,10 +35,14 @@ class Side {
   recordType = 0;
   recordLeft = 0;
   records = 0;
-  hs: Uint8Array = new Uint8Array(1024);
+  /** Handshake bytes; allocated at the first handshake record. */
+  hs: Uint8Array = EMPTY;
   hsUsed = 0;
   isDone = false;
 }
+
+const EMPTY = new Uint8Array(0);
+const INITIAL_HANDSHAKE_BYTES = 1024;
 
 const hex4 = (v: number): string => `0x${v.toString(16).padStart(4, '0')}`;
 
@@ -116,7 +120,7 @@ export class TlsSession implements AnalyserSession {
       return;
     }
     if (need > s.hs.length) {
-      let cap = s.hs.length * 2;
+      let cap = Math.max(INITIAL_HANDSHAKE_BYTES, s.hs.length * 2);
       while (cap < need) cap *= 2;
       const next = new Uint8Array(Math.min(cap, this.limits.maxHandshakeBytes));
       next.set(s.hs.subarray(0, s.hsUsed));
