@@ -2,7 +2,7 @@
 // addresses and CNAME chains that let policy learn which addresses belong to which names.
 
 import type { Analyser, Direction, FlowInfo, ProbeResult, SessionContext } from '../analyser.js';
-import { looksLikeDnsHeader, parseDnsMessage } from './parser.js';
+import { isDnsMessage, looksLikeDnsHeader } from './parser.js';
 import { DEFAULT_DNS_LIMITS, DnsSession } from './session.js';
 import type { DnsLimits } from './session.js';
 
@@ -20,13 +20,13 @@ const DNS_PORTS = new Set([53, 5353, 5355]);
 export function probeDns(data: Uint8Array, flow: FlowInfo): ProbeResult {
   if (flow.transport === 'udp') {
     if (!looksLikeDnsHeader(data)) return 'no';
-    return parseDnsMessage(data).kind === 'ok' ? 'yes' : 'no';
+    return isDnsMessage(data) ? 'yes' : 'no';
   }
   if (data.length < 14) return data.length === 0 ? 'maybe' : data.length >= 2 && ((data[0]! << 8) | data[1]!) < 12 ? 'no' : 'maybe';
   const len = (data[0]! << 8) | data[1]!;
   const body = data.subarray(2);
   if (!looksLikeDnsHeader(body)) return 'no';
-  if (body.length >= len) return parseDnsMessage(body.subarray(0, len)).kind === 'ok' ? 'yes' : 'no';
+  if (body.length >= len) return isDnsMessage(body.subarray(0, len)) ? 'yes' : 'no';
   return DNS_PORTS.has(flow.serverPort) ? 'maybe' : 'no';
 }
 

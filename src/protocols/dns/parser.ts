@@ -65,9 +65,43 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
 }
 
+/** Presentation bytes of the name being read (escapes take up to 4 bytes per wire byte). */
+const nameScratch = Buffer.allocUnsafe(255 * 4 + 8);
+
+/**
+ * Walks a possibly compressed name at `off` without building it: the offset after the name in
+ * place, or the error. The same rules as readName.
+ */
+export function skipName(b: Uint8Array, off: number): number | DnsErrorCode {
+  let pos = off;
+  let next = -1;
+  let jumps = 0;
+  let wireLen = 0;
+  for (;;) {
+    if (pos >= b.length) return 'truncated';
+    const len = b[pos]!;
+    if (len === 0) return next < 0 ? pos + 1 : next;
+    const kind = len & 0xc0;
+    if (kind === 0xc0) {
+      if (pos + 1 >= b.length) return 'truncated';
+      const target = ((len & 0x3f) << 8) | b[pos + 1]!;
+      if (next < 0) next = pos + 2;
+      if (target >= pos || ++jumps > MAX_POINTER_JUMPS) return 'name_loop';
+      pos = target;
+      continue;
+    }
+    if (kind !== 0) return 'bad_label';
+    if (pos + 1 + len > b.length) return 'truncated';
+    wireLen += len + 1;
+    if (wireLen > 255) return 'name_too_long';
+    pos += len + 1;
+  }
+}
+
 /** Read a possibly compressed name at `off`. `next` is the offset after the name in place. */
 export function readName(b: Uint8Array, off: number): NameResult {
-  let name = '';
+  const out = nameScratch;
+  let n = 0;
   let pos = off;
   let next = -1;
   let jumps = 0;
@@ -93,17 +127,25 @@ export function readName(b: Uint8Array, off: number): NameResult {
     if (pos + 1 + len > b.length) return 'truncated';
     wireLen += len + 1;
     if (wireLen > 255) return 'name_too_long';
-    if (name.length > 0) name += '.';
+    if (n > 0) out[n++] = 0x2e;
     for (let i = pos + 1; i <= pos + len; i++) {
       const c = b[i]!;
-      if (c >= 0x41 && c <= 0x5a) name += String.fromCharCode(c + 32);
-      else if (c === 0x2e || c === 0x5c) name += '\\' + String.fromCharCode(c);
-      else if (c > 0x20 && c < 0x7f) name += String.fromCharCode(c);
-      else name += '\\' + String(c).padStart(3, '0');
+      if (c >= 0x41 && c <= 0x5a) out[n++] = c + 32;
+      else if (c === 0x2e || c === 0x5c) {
+        out[n++] = 0x5c;
+        out[n++] = c;
+      } else if (c > 0x20 && c < 0x7f) out[n++] = c;
+      else {
+        // \DDD, three decimal digits
+        out[n++] = 0x5c;
+        out[n++] = 0x30 + Math.floor(c / 100);
+        out[n++] = 0x30 + (Math.floor(c / 10) % 10);
+        out[n++] = 0x30 + (c % 10);
+      }
     }
     pos += len + 1;
   }
-  return { name: name.length > MAX_NAME_CHARS ? name.slice(0, MAX_NAME_CHARS) : name, next };
+  return { name: out.toString('latin1', 0, Math.min(n, MAX_NAME_CHARS)), next };
 }
 
 function ipv6Text(b: Uint8Array, o: number): string {
@@ -182,6 +224,33 @@ export function parseDnsMessage(b: Uint8Array): DnsParseResult {
     pos = rdata + rdlen;
   }
   return { kind: 'ok', msg };
+}
+
+/**
+ * Whether `b` is a well-formed DNS message as parseDnsMessage reads it (header, questions, the
+ * answers it would read, names in CNAME/NS/PTR/MX rdata), without building anything.
+ */
+export function isDnsMessage(b: Uint8Array): boolean {
+  if (b.length < 12) return false;
+  const qdcount = u16(b, 4);
+  const ancount = u16(b, 6);
+  let pos = 12;
+  for (let i = 0; i < qdcount; i++) {
+    const next = skipName(b, pos);
+    if (typeof next === 'string' || next + 4 > b.length) return false;
+    pos = next + 4;
+  }
+  for (let i = 0; i < ancount && i < MAX_ANSWERS; i++) {
+    const next = skipName(b, pos);
+    if (typeof next === 'string' || next + 10 > b.length) return false;
+    const type = u16(b, next);
+    const rdlen = u16(b, next + 8);
+    const rdata = next + 10;
+    if (rdata + rdlen > b.length) return false;
+    if ((type === 5 || type === 2 || type === 12 || type === 15) && typeof skipName(b, type === 15 ? rdata + 2 : rdata) === 'string') return false;
+    pos = rdata + rdlen;
+  }
+  return true;
 }
 
 /** A cheap structural check of a DNS header: opcode QUERY/NOTIFY/UPDATE, sane counts. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDnsAnalyser } from './index.js';
-import { parseDnsMessage, readName } from './parser.js';
+import { isDnsMessage, parseDnsMessage, readName, skipName } from './parser.js';
 import type { DnsRecord } from './record.js';
 import type { FlowInfo } from '../analyser.js';
 import { flowInfoOf, loadFixture, oneByteChunks, replayFixture, runChunks, segmentBytes } from '../../../test/fixtures/protocols/replay.js';
@@ -116,6 +116,28 @@ describe('dns parser', () => {
 
   it('escapes non-printable label bytes', () => {
     expect(readName(Uint8Array.from([3, 0x41, 0x2e, 0x07, 0]), 0)).toEqual({ name: 'a\\.\\007', next: 5 });
+    expect(readName(Uint8Array.from([4, 0x5c, 0xff, 0x20, 0x7e, 0]), 0)).toEqual({ name: '\\\\\\255\\032~', next: 6 });
+  });
+
+  it('checks a message without building it exactly as the parser reads it', () => {
+    expect(isDnsMessage(msg)).toBe(true);
+    // Every prefix and every single-byte change of a real answer, and random bytes.
+    for (let n = 0; n < msg.length; n++) expect(isDnsMessage(msg.subarray(0, n))).toBe(parseDnsMessage(msg.subarray(0, n)).kind === 'ok');
+    fc.assert(
+      fc.property(fc.nat(msg.length - 1), fc.integer({ min: 0, max: 255 }), (at, value) => {
+        const m = Uint8Array.from(msg);
+        m[at] = value;
+        expect(isDnsMessage(m)).toBe(parseDnsMessage(m).kind === 'ok');
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 80 }), (b) => {
+        expect(isDnsMessage(b)).toBe(parseDnsMessage(b).kind === 'ok');
+        const r = readName(b, 0);
+        const skipped = skipName(b, 0);
+        expect(typeof r === 'string' ? r : r.next).toBe(skipped);
+      }),
+    );
   });
 
   it('random bytes never throw, over UDP and TCP', () => {

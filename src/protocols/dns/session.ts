@@ -26,6 +26,10 @@ export const DEFAULT_DNS_LIMITS: Readonly<DnsLimits> = Object.freeze({
   maxBadMessages: 4,
 });
 
+const EMPTY = new Uint8Array(0);
+/** First buffer for a TCP message split across segments (a typical answer fits). */
+const TCP_INITIAL_BUFFER_BYTES = 514;
+
 export class DnsSession implements AnalyserSession {
   private readonly queries: DnsQuery[] = [];
   private readonly answers: DnsAnswer[] = [];
@@ -34,10 +38,11 @@ export class DnsSession implements AnalyserSession {
   private responseCount = 0;
   private messages = 0;
   private badInARow = 0;
-  private readonly anomalies = new Map<string, number>();
+  /** Created at the first anomaly (most flows have none). */
+  private anomalies: Map<string, number> | undefined;
   private readonly isTcp: boolean;
-  /** TCP reassembly of one length-prefixed message per direction. */
-  private readonly tcpBuf: [Uint8Array, Uint8Array];
+  /** TCP reassembly of one length-prefixed message per direction (allocated when first needed). */
+  private readonly tcpBuf: [Uint8Array, Uint8Array] = [EMPTY, EMPTY];
   private readonly tcpUsed: [number, number] = [0, 0];
   private isFinished = false;
 
@@ -46,10 +51,10 @@ export class DnsSession implements AnalyserSession {
     private readonly limits: Readonly<DnsLimits> = DEFAULT_DNS_LIMITS,
   ) {
     this.isTcp = ctx.flow.transport === 'tcp';
-    this.tcpBuf = this.isTcp ? [new Uint8Array(514), new Uint8Array(514)] : [new Uint8Array(0), new Uint8Array(0)];
   }
 
   private anomaly(name: string): void {
+    this.anomalies ??= new Map();
     this.anomalies.set(name, (this.anomalies.get(name) ?? 0) + 1);
     this.ctx.anomaly(name);
   }
@@ -90,7 +95,7 @@ export class DnsSession implements AnalyserSession {
         this.isFinished = true;
         return data.length;
       }
-      const next = new Uint8Array(need);
+      const next = new Uint8Array(Math.max(need, TCP_INITIAL_BUFFER_BYTES));
       next.set(buf.subarray(0, used));
       buf = next;
       this.tcpBuf[direction] = next;
@@ -198,7 +203,7 @@ export class DnsSession implements AnalyserSession {
       query_count: this.queryCount,
       response_count: this.responseCount,
     };
-    if (this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
+    if (this.anomalies !== undefined && this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
     return rec as unknown as Record<string, unknown>;
   }
 }
