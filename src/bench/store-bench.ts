@@ -1,5 +1,5 @@
-// Store benchmark: flow ingest rate, the alert queue (first page, filtered pages, a keyset next page)
-// at a million alerts, and "flows involving address X in a 24 h window" at ten million flows, on
+// Store benchmark: flow ingest rate, the alert queue (first page, filtered pages, free-text search,
+// a keyset next page) at a million alerts, and "flows involving address X in a 24 h window" at ten million flows, on
 // SQLite and PostgreSQL. Data is generated from a seeded generator, so runs are comparable.
 // Standalone: node dist/bench/store-bench.js [--flows N] [--alerts N] [--stores sqlite,postgres]
 //   [--pg URL] [--dir PATH] [--queries N] [--json]
@@ -265,6 +265,7 @@ async function benchOne(kind: 'sqlite' | 'postgres', opts: Required<Omit<StoreBe
     for (const [k, a] of page.entries()) await store.updateAlert(a.id, { status: k % 3 === 0 ? 'in_progress' : 'closed' });
 
     await optimize(store);
+    await optimize(store);
     const alertQueue: Record<string, QueryFigures> = {};
     const q = async (query: AlertQuery): Promise<number> => (await store.listAlerts(query)).length;
     alertQueue.first_page_newest = await timeQueries(opts.queries, () => q({ limit: 50 }));
@@ -280,6 +281,13 @@ async function benchOne(kind: 'sqlite' | 'postgres', opts: Required<Omit<StoreBe
     alertQueue.keyset_next_page = await timeQueries(opts.queries, () =>
       q({ limit: 50, ...(last ? { after: { ts_us: last.ts_us, id: last.id } } : {}) }),
     );
+    // Free text (`q=` of the queue): a common signature word (a fifth of the alerts), a rare one
+    // (an external host as the explanation names it: a handful of alerts), one no alert holds (the
+    // whole table for a scan), and a two-character term (below the trigram index: the LIKE scan).
+    alertQueue.text_common_page = await timeQueries(opts.queries, (k) => q({ limit: 50, text: `mining signature ${1 + (Math.abs(k) % 4)}` }));
+    alertQueue.text_rare_page = await timeQueries(opts.queries, (k) => q({ limit: 50, text: `stratum to ${externalIp((Math.abs(k) * 7919) % EXTERNAL_HOSTS)}` }));
+    alertQueue.text_absent_page = await timeQueries(opts.queries, (k) => q({ limit: 50, text: ['kryptex', 'herominers', 'nanopool'][Math.abs(k) % 3]! }));
+    alertQueue.text_short_page = await timeQueries(opts.queries, (k) => q({ limit: 50, text: ['rx', '14', 'ng'][Math.abs(k) % 3]! }));
     alertQueue.count_status_new = await timeQueries(Math.max(3, Math.floor(opts.queries / 10)), async () => store.countAlerts({ status: 'new' }));
     log(`${kind}: alert queue ${JSON.stringify(alertQueue)}`);
 

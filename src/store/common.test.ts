@@ -1,13 +1,16 @@
-// Unit tests of the shared store helpers: day buckets, limits, and the alert filter builder's
-// escaping of LIKE wildcards.
+// Unit tests of the shared store helpers: day buckets, limits, and the alert filter builder: its
+// escaping of LIKE wildcards, the free-text plans of each dialect, and the quoting of FTS5 terms.
 
 import { describe, expect, it } from 'vitest';
 import {
   DAY_US,
   DEFAULT_FLOW_QUERY_LIMIT,
   MAX_FLOW_QUERY_LIMIT,
+  MIN_INDEXED_TEXT_CHARS,
   alertWhere,
   clampLimit,
+  ftsPhrase,
+  isIndexableText,
   flowDay,
   flowTableName,
   rowToFlow,
@@ -35,13 +38,71 @@ describe('store helpers', () => {
   });
 
   it('escapes LIKE wildcards in free text and numbers placeholders in order', () => {
-    const w = alertWhere({ status: 'new', text: '50%_x\\', after: { ts_us: 5, id: 'b' } }, (n) => `$${n}`, 'ILIKE');
+    const w = alertWhere({ status: 'new', text: '50%_x\\', after: { ts_us: 5, id: 'b' } }, 'postgres');
     expect(w.params[0]).toBe('new');
     expect(w.params[1]).toBe('%50\\%\\_x\\\\%');
     expect(w.sql).toContain("signature ILIKE $2 ESCAPE '\\'");
+    expect(w.sql).toContain("explanation ILIKE $3 ESCAPE '\\'");
     expect(w.sql).toContain('(ts_us, id) < ($6, $7)');
-    expect(alertWhere({ order: 'oldest', after: { ts_us: 1, id: 'a' } }, () => '?', 'LIKE').sql).toBe('(ts_us, id) > (?, ?)');
-    expect(alertWhere({}, () => '?', 'LIKE').sql).toBe('1=1');
+    expect(w.params).toHaveLength(7);
+    expect(alertWhere({ order: 'oldest', after: { ts_us: 1, id: 'a' } }, 'sqlite').sql).toBe('(ts_us, id) > (?, ?)');
+    expect(alertWhere({}, 'sqlite').sql).toBe('1=1');
+  });
+
+  it('looks a term of three or more characters up in the FTS5 table on SQLite, with addresses by equality', () => {
+    const w = alertWhere({ status: 'new', text: 'XMRig' }, 'sqlite');
+    expect(w.sql).toBe(
+      "status = ? AND (alerts.rowid IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?) OR src_ip = ? OR dest_ip = ?)",
+    );
+    expect(w.params).toEqual(['new', '"XMRig"', 'XMRig', 'XMRig']);
+    // Hits already read from the index travel as one JSON array, whatever their number.
+    const hits = alertWhere({ text: 'XMRig', limit: 10 }, 'sqlite', { hits: [3, 7, 11] });
+    expect(hits.sql).toBe('(alerts.rowid IN (SELECT value FROM json_each(?)) OR src_ip = ? OR dest_ip = ?)');
+    expect(hits.params).toEqual(['[3,7,11]', 'XMRig', 'XMRig']);
+    expect(alertWhere({ text: 'XMRig' }, 'sqlite', { hits: [] }).sql).toBe(hits.sql);
+    // The scan plan gives the same rows by LIKE, walking the queue order.
+    const scan = alertWhere({ text: 'XMRig' }, 'sqlite', 'scan');
+    expect(scan.sql).toBe("(signature LIKE ? ESCAPE '\\' OR explanation LIKE ? ESCAPE '\\' OR src_ip = ? OR dest_ip = ?)");
+    expect(scan.params).toEqual(['%XMRig%', '%XMRig%', 'XMRig', 'XMRig']);
+  });
+
+  it('keeps the LIKE scan over all four columns for terms shorter than the trigram index serves', () => {
+    expect(MIN_INDEXED_TEXT_CHARS).toBe(3);
+    for (const dialect of ['sqlite', 'postgres'] as const) {
+      const w = alertWhere({ text: '10' }, dialect);
+      expect(w.sql).not.toContain('alerts_fts');
+      expect(w.sql.match(/LIKE/g)).toHaveLength(4);
+      expect(w.sql).toContain(`dest_ip ${dialect === 'sqlite' ? 'LIKE' : 'ILIKE'}`);
+      expect(w.params).toEqual(['%10%', '%10%', '%10%', '%10%']);
+    }
+    // Counted in code points: two astral characters are four UTF-16 units but two characters.
+    expect(isIndexableText('\u{1F600}\u{1F600}')).toBe(false);
+    expect(isIndexableText('\u{1F600}ab')).toBe(true);
+    expect(isIndexableText('abc')).toBe(true);
+  });
+
+  it('on PostgreSQL matches signature and explanation by ILIKE (trigram-indexed) and addresses by equality', () => {
+    const w = alertWhere({ text: 'pool.supportxmr' }, 'postgres');
+    expect(w.sql).toBe("(signature ILIKE $1 ESCAPE '\\' OR explanation ILIKE $2 ESCAPE '\\' OR src_ip = $3 OR dest_ip = $4)");
+    expect(w.params).toEqual(['%pool.supportxmr%', '%pool.supportxmr%', 'pool.supportxmr', 'pool.supportxmr']);
+    // There is no FTS table on PostgreSQL, whatever plan is asked for.
+    expect(alertWhere({ text: 'pool' }, 'postgres', 'index').sql).not.toContain('alerts_fts');
+  });
+
+  it('quotes hostile terms as one literal FTS5 phrase, never as query syntax', () => {
+    const hostile = ['"', '""', 'a"b', 'x* OR y', 'NEAR(a b)', '-foo', 'sig:XMRig', '^start', 'a AND NOT b', "o'brien", '(((', '\\'];
+    for (const t of hostile) {
+      const p = ftsPhrase(t);
+      expect(p.startsWith('"') && p.endsWith('"')).toBe(true);
+      // Inside the quotes every quote is doubled, so none ends the string early.
+      const inner = p.slice(1, -1);
+      expect(inner.replace(/""/g, '')).not.toContain('"');
+      expect(inner.replace(/""/g, '"')).toBe(t);
+    }
+    const w = alertWhere({ text: 'x" OR "y' }, 'sqlite');
+    expect(w.params[0]).toBe('"x"" OR ""y"');
+    // The term travels only as a parameter, never in the SQL text.
+    expect(w.sql).not.toContain('OR "y');
   });
 
   it('round-trips a minimal flow without inventing optional fields', () => {

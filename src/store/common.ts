@@ -214,22 +214,79 @@ export interface Where {
   params: SqlValue[];
 }
 
+/** SQL dialect of a store adapter: placeholders and the free-text search differ between them. */
+export type SqlDialect = 'sqlite' | 'postgres';
+
 /**
- * WHERE clause (without the keyword; "1=1" when empty) for an alert query. `ph(n)` renders the n-th
- * placeholder (1-based): "?" for SQLite, "$n" for PostgreSQL. `like` is the case-insensitive match
- * operator of the dialect.
+ * How a free-text term of at least MIN_INDEXED_TEXT_CHARS is looked up. `index`: through the
+ * substring index (SQLite's FTS5 trigram table, PostgreSQL's pg_trgm GIN indexes); right for a term
+ * that few alerts hold. `{ hits }`: the SQLite index was already asked, and these are all the rowids
+ * it holds the term in (so it is not asked twice). `scan`: a case-insensitive LIKE tested row by row
+ * while walking the queue order; right for a term that most pages are full of, where the index would
+ * hand over a large part of the table only for the first 100 rows to be kept. All give the same rows.
+ */
+export type TextPlan = 'index' | 'scan' | { hits: readonly number[] };
+
+/**
+ * Characters a free-text term needs before the trigram index can serve it: a trigram index finds
+ * a substring by its three-character pieces, and a shorter term has none. Shorter terms take the
+ * LIKE scan over signature, explanation and both addresses.
+ */
+export const MIN_INDEXED_TEXT_CHARS = 3;
+
+/**
+ * SQLite: a term whose index hits reach this count is common, and its page is found faster by the
+ * `scan` plan (about one row in MAX/100 matches, so a page of 100 is met within a few thousand rows
+ * of the queue walk) than by handing this many rowids or more from the index to a sort.
+ */
+export const TEXT_INDEX_MAX_HITS = 2000;
+
+/** Placeholder n (1-based) of the dialect. */
+function placeholder(dialect: SqlDialect, n: number): string {
+  return dialect === 'sqlite' ? '?' : `$${n}`;
+}
+
+/** Whether a free-text term is long enough for the trigram index (counted in code points, as SQLite and PostgreSQL count). */
+export function isIndexableText(text: string): boolean {
+  return [...text].length >= MIN_INDEXED_TEXT_CHARS;
+}
+
+/**
+ * The term as one FTS5 string (a phrase): inside double quotes every character is literal, the
+ * quote itself doubled, so `*`, `-`, `^`, `:`, parentheses, OR, AND, NOT and NEAR are text to find,
+ * never query syntax (https://sqlite.org/fts5.html, "FTS5 Strings"). With the trigram tokenizer a
+ * phrase matches where its trigrams stand in a row: a substring of one column.
+ */
+export function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** The LIKE pattern for "contains text", with the LIKE wildcards and the escape character escaped. */
+export function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * WHERE clause (without the keyword; "1=1" when empty) for an alert query in the dialect's syntax.
+ *
+ * Free text (`q.text`) matches an alert when its signature or explanation contains the term, case
+ * insensitive, or when either address equals the term. A term shorter than
+ * MIN_INDEXED_TEXT_CHARS keeps the plain substring scan over all four columns. `textPlan` picks how
+ * a longer term is looked up (see TextPlan); PostgreSQL's planner picks for itself between its
+ * trigram indexes and the queue-order walk, so there the plan only matters on SQLite.
  */
 export function alertWhere(
   q: Omit<AlertQuery, 'limit'> & { limit?: number },
-  ph: (n: number) => string,
-  like: string,
+  dialect: SqlDialect,
+  textPlan: TextPlan = 'index',
 ): Where {
   const parts: string[] = [];
   const params: SqlValue[] = [];
   const add = (v: SqlValue): string => {
     params.push(v);
-    return ph(params.length);
+    return placeholder(dialect, params.length);
   };
+  const like = dialect === 'sqlite' ? 'LIKE' : 'ILIKE';
   if (q.status !== undefined) parts.push(`status = ${add(q.status)}`);
   if (q.untriaged) parts.push('triage_verdict IS NULL');
   if (q.source !== undefined) parts.push(`source = ${add(q.source)}`);
@@ -237,9 +294,19 @@ export function alertWhere(
   if (q.severity !== undefined) parts.push(`severity = ${add(q.severity)}`);
   if (q.ip !== undefined) parts.push(`(src_ip = ${add(q.ip)} OR dest_ip = ${add(q.ip)})`);
   if (q.text !== undefined && q.text !== '') {
-    const pattern = `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const cols = ['signature', 'explanation', 'src_ip', 'dest_ip'];
-    parts.push(`(${cols.map((c) => `${c} ${like} ${add(pattern)} ESCAPE '\\'`).join(' OR ')})`);
+    const text = q.text;
+    const likeIn = (cols: string[]): string[] => cols.map((c) => `${c} ${like} ${add(likeContains(text))} ESCAPE '\\'`);
+    // Address equality is served by the (src_ip, ts_us, id) and (dest_ip, ts_us, id) indexes.
+    const addressIs = (): string[] => [`src_ip = ${add(text)}`, `dest_ip = ${add(text)}`];
+    let any: string[];
+    if (!isIndexableText(text)) any = likeIn(['signature', 'explanation', 'src_ip', 'dest_ip']);
+    else if (dialect === 'sqlite' && textPlan === 'index') {
+      any = [`alerts.rowid IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ${add(ftsPhrase(text))})`, ...addressIs()];
+    } else if (dialect === 'sqlite' && typeof textPlan === 'object') {
+      // The hits travel as one JSON array parameter, so the statement text (and its cache entry) is one.
+      any = [`alerts.rowid IN (SELECT value FROM json_each(${add(JSON.stringify(textPlan.hits))}))`, ...addressIs()];
+    } else any = [...likeIn(['signature', 'explanation']), ...addressIs()];
+    parts.push(`(${any.join(' OR ')})`);
   }
   if (q.from_us !== undefined) parts.push(`ts_us >= ${add(q.from_us)}`);
   if (q.to_us !== undefined) parts.push(`ts_us <= ${add(q.to_us)}`);
@@ -249,6 +316,13 @@ export function alertWhere(
   }
   return { sql: parts.length > 0 ? parts.join(' AND ') : '1=1', params };
 }
+
+/**
+ * SQLite: the statement that asks the FTS5 index for a term's rowids, stopping at
+ * TEXT_INDEX_MAX_HITS (so a common term costs no more than a rare one); its one parameter is
+ * ftsPhrase(text). Fewer rows than the bound are all the term's hits.
+ */
+export const FTS_HITS_SQL = `SELECT rowid AS id FROM alerts_fts WHERE alerts_fts MATCH ? LIMIT ${TEXT_INDEX_MAX_HITS}`;
 
 export function alertOrder(q: Pick<AlertQuery, 'order'>): string {
   return q.order === 'oldest' ? 'ts_us ASC, id ASC' : 'ts_us DESC, id DESC';

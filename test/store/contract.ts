@@ -36,7 +36,7 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       const applied = async (s: Store): Promise<{ version: number; name: string }[]> =>
         (s as unknown as { appliedMigrations(): Promise<{ version: number; name: string }[]> }).appliedMigrations();
       const first = await applied(store);
-      expect(first.map((m) => m.version)).toEqual([1, 2, 3]);
+      expect(first.map((m) => m.version)).toEqual([1, 2, 3, 4]);
       await store.migrate();
       await store.migrate();
       const other = await h.open();

@@ -134,4 +134,44 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // a partial index that holds only the untriaged ones, so the poll stays cheap at any size.
     statements: ['CREATE INDEX alerts_untriaged ON alerts (ts_us, id) WHERE triage_verdict IS NULL'],
   },
+  {
+    version: 4,
+    name: 'alert free-text index',
+    // Free-text search (`q=`) is ILIKE '%term%' on signature and explanation; pg_trgm's GIN operator
+    // class indexes their trigrams, so the planner answers a rare term from the two indexes (a
+    // BitmapOr with the address indexes) instead of reading every alert. pg_trgm ships with
+    // PostgreSQL (contrib) and is a trusted extension since 13: a database owner may create it.
+    // It goes into `public`, not the store's schema, because an extension lives once per database
+    // and dropping a store's schema must not drop it from under another store. Where it already
+    // exists, its operator class is named with the schema it is in. A global advisory lock keeps
+    // two stores migrating at once from both creating it.
+    statements: [
+      `DO $migration$
+      DECLARE
+        trgm_schema text;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('minerwatch.migrate.pg_trgm'));
+        SELECT n.nspname INTO trgm_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+          WHERE e.extname = 'pg_trgm';
+        IF trgm_schema IS NULL THEN
+          BEGIN
+            IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN
+              CREATE EXTENSION pg_trgm SCHEMA public;
+            ELSE
+              CREATE EXTENSION pg_trgm;
+            END IF;
+          EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION USING
+              MESSAGE = format('migration 4 (alert free-text index) needs the pg_trgm extension and could not create it: %s', SQLERRM),
+              HINT = 'Install PostgreSQL''s contrib modules (Debian: postgresql-contrib, part of the server package since 10) and run CREATE EXTENSION pg_trgm SCHEMA public as the database owner or a superuser, then start minerwatch again.';
+          END;
+          SELECT n.nspname INTO trgm_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+            WHERE e.extname = 'pg_trgm';
+        END IF;
+        EXECUTE format('CREATE INDEX alerts_signature_trgm ON alerts USING gin (signature %I.gin_trgm_ops)', trgm_schema);
+        EXECUTE format('CREATE INDEX alerts_explanation_trgm ON alerts USING gin (explanation %I.gin_trgm_ops)', trgm_schema);
+      END
+      $migration$`,
+    ],
+  },
 ];

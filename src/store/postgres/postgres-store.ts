@@ -210,14 +210,14 @@ export class PostgresStore implements Store {
   }
 
   async listAlerts(q: AlertQuery): Promise<StoredAlert[]> {
-    const w = alertWhere(q, (i) => `$${i}`, 'ILIKE');
+    const w = alertWhere(q, 'postgres');
     const sql = `SELECT ${ALERT_SELECT} FROM alerts WHERE ${w.sql} ORDER BY ${alertOrder(q)} LIMIT $${w.params.length + 1}`;
     const r = await this.pool.query<AlertRow>(sql, [...w.params, clampLimit(q.limit, 50, MAX_ALERT_PAGE)]);
     return r.rows.map(rowToStoredAlert);
   }
 
   async countAlerts(q: Omit<AlertQuery, 'limit' | 'after'>): Promise<number> {
-    const w = alertWhere(q, (i) => `$${i}`, 'ILIKE');
+    const w = alertWhere(q, 'postgres');
     const r = await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM alerts WHERE ${w.sql}`, w.params);
     return Number(r.rows[0]?.n ?? 0);
   }

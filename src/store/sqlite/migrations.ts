@@ -107,4 +107,34 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // a partial index that holds only the untriaged ones, so the poll stays cheap at any size.
     statements: ['CREATE INDEX alerts_untriaged ON alerts (ts_us, id) WHERE triage_verdict IS NULL'],
   },
+  {
+    version: 4,
+    name: 'alert free-text index',
+    // Free-text search (`q=`) finds a substring anywhere in signature or explanation, which no
+    // B-tree serves. An FTS5 table with the trigram tokenizer (SQLite 3.34 or later; case_sensitive 0
+    // folds case) indexes every three-character piece, so a substring of three or more characters is
+    // found by its pieces. External content: the text stays only in `alerts`, the index is keyed on
+    // its rowid and kept in step by the triggers below; 'rebuild' fills it from the rows already
+    // stored. The update trigger fires only when the indexed text changes, not on workflow updates.
+    // `alerts` has no INTEGER PRIMARY KEY, so a VACUUM may renumber its rowids: run
+    // INSERT INTO alerts_fts (alerts_fts) VALUES ('rebuild') after one.
+    statements: [
+      `CREATE VIRTUAL TABLE alerts_fts USING fts5(
+        signature, explanation,
+        content = 'alerts', content_rowid = 'rowid',
+        tokenize = 'trigram case_sensitive 0'
+      )`,
+      `CREATE TRIGGER alerts_fts_insert AFTER INSERT ON alerts BEGIN
+        INSERT INTO alerts_fts (rowid, signature, explanation) VALUES (new.rowid, new.signature, new.explanation);
+      END`,
+      `CREATE TRIGGER alerts_fts_delete AFTER DELETE ON alerts BEGIN
+        INSERT INTO alerts_fts (alerts_fts, rowid, signature, explanation) VALUES ('delete', old.rowid, old.signature, old.explanation);
+      END`,
+      `CREATE TRIGGER alerts_fts_update AFTER UPDATE OF signature, explanation ON alerts BEGIN
+        INSERT INTO alerts_fts (alerts_fts, rowid, signature, explanation) VALUES ('delete', old.rowid, old.signature, old.explanation);
+        INSERT INTO alerts_fts (rowid, signature, explanation) VALUES (new.rowid, new.signature, new.explanation);
+      END`,
+      "INSERT INTO alerts_fts (alerts_fts) VALUES ('rebuild')",
+    ],
+  },
 ];

@@ -20,8 +20,10 @@ import {
   DEFAULT_AUDIT_LIMIT,
   DEFAULT_FLOW_QUERY_LIMIT,
   FLOW_COLUMNS,
+  FTS_HITS_SQL,
   MAX_ALERT_PAGE,
   MAX_FLOW_QUERY_LIMIT,
+  TEXT_INDEX_MAX_HITS,
   alertOrder,
   alertValues,
   alertWhere,
@@ -30,12 +32,15 @@ import {
   flowDay,
   flowTableName,
   flowValues,
+  ftsPhrase,
+  isIndexableText,
   rowToFlow,
   rowToStoredAlert,
   triageFromRow,
   type AlertRow,
   type FlowRow,
   type SqlValue,
+  type TextPlan,
 } from '../common.js';
 import { checkMigrations } from '../migrations.js';
 import type {
@@ -165,14 +170,25 @@ export class SqliteStore implements Store {
   }
 
   async listAlerts(q: AlertQuery): Promise<StoredAlert[]> {
-    const w = alertWhere(q, () => '?', 'LIKE');
+    const w = alertWhere(q, 'sqlite', this.textPlan(q.text));
     const sql = `SELECT ${ALERT_SELECT} FROM alerts WHERE ${w.sql} ORDER BY ${alertOrder(q)} LIMIT ?`;
     const rows = this.stmt(sql).all(...w.params, clampLimit(q.limit, 50, MAX_ALERT_PAGE)) as AlertRow[];
     return rows.map(rowToStoredAlert);
   }
 
+  /**
+   * A page of a free-text search comes from the trigram index when the term is rare, and from the
+   * queue-order walk when it is common (TextPlan); a bounded read of the index hits tells which, and
+   * for a rare term those hits are the answer's candidates.
+   */
+  private textPlan(text: string | undefined): TextPlan {
+    if (text === undefined || !isIndexableText(text)) return 'scan';
+    const hits = (this.stmt(FTS_HITS_SQL).all(ftsPhrase(text)) as { id: number }[]).map((r) => r.id);
+    return hits.length < TEXT_INDEX_MAX_HITS ? { hits } : 'scan';
+  }
+
   async countAlerts(q: Omit<AlertQuery, 'limit' | 'after'>): Promise<number> {
-    const w = alertWhere(q, () => '?', 'LIKE');
+    const w = alertWhere(q, 'sqlite');
     const r = this.stmt(`SELECT count(*) AS n FROM alerts WHERE ${w.sql}`).get(...w.params) as { n: number };
     return r.n;
   }
