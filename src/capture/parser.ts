@@ -178,7 +178,9 @@ export class CaptureParser {
   push(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;
     try {
-      this.pushInner(chunk);
+      // Packets are views into the chunk: a plain Uint8Array view (not a Buffer) keeps every
+      // decoder and analyser on one array shape, and subarray() stays the engine's native one.
+      this.pushInner(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } catch (e) {
       if (e instanceof CaptureFormatError) this.failed = e;
       throw e;

@@ -55,7 +55,8 @@ export interface AnalysisHost {
   onFact(analysis: FlowAnalysis, event: FactEvent): void;
 }
 
-export class FlowAnalysis implements StreamSink, FlowView {
+/** Also each session's context (one object per flow, no closures per session). */
+export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
   reassembler: TcpReassembler | undefined = undefined;
   /** The flow's buffered packets when alert captures are enabled. */
   packets: FlowPackets | undefined = undefined;
@@ -135,6 +136,14 @@ export class FlowAnalysis implements StreamSink, FlowView {
   }
   markAlerted(): void {
     this.flow.isAlerted = true;
+  }
+
+  // SessionContext
+  emit(event: FactEvent): void {
+    this.host.onFact(this, event);
+  }
+  anomaly(name: string): void {
+    this.host.anomaly(name);
   }
 
   appProto(): string | undefined {
@@ -291,14 +300,9 @@ export class FlowAnalysis implements StreamSink, FlowView {
 
   /** Opens a session and replays what the flow carried before the current chunk. */
   private open(s: Slot): void {
-    const ctx: SessionContext = {
-      flow: this,
-      emit: (event: FactEvent) => this.host.onFact(this, event),
-      anomaly: (name: string) => this.host.anomaly(name),
-    };
     let session: AnalyserSession;
     try {
-      session = s.analyser.createSession(ctx);
+      session = s.analyser.createSession(this);
     } catch {
       this.fail(s);
       return;

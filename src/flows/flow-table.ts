@@ -13,8 +13,6 @@
 import type { DecodedPacket } from '../decode/types.js';
 import { TcpFlag } from '../decode/types.js';
 import type { Direction } from '../protocols/analyser.js';
-import { formatIp } from '../util/ip.js';
-import { communityIdV1 } from './community-id.js';
 import { Flow, TIMEOUT_CLASS_COUNT, TcpState, TimeoutClass, type FlowEndReason } from './flow.js';
 
 /** Flow table limits. Durations in seconds of packet time. */
@@ -297,7 +295,6 @@ export class FlowTable<E = unknown> {
     const serverAddr = src.length === 4 ? (isSenderClient ? dst : src) : new Uint8Array(isSenderClient ? dst : src);
     const clientPort = isSenderClient ? pkt.srcPort : pkt.dstPort;
     const serverPort = isSenderClient ? pkt.dstPort : pkt.srcPort;
-    const communityId = communityIdV1(clientAddr, clientPort, serverAddr, serverPort, pkt.protocol);
     const clientWord = addrWord(clientAddr);
     const serverWord = addrWord(serverAddr);
     const flow = new Flow<E>({
@@ -311,10 +308,7 @@ export class FlowTable<E = unknown> {
       clientWord,
       serverWord,
       hash,
-      flowId: flowIdOf(hash, clientWord, serverWord, clientPort, serverPort, pkt.protocol, pkt.vlan, pkt.innerVlan, ts),
-      communityId,
-      clientIp: formatIp(clientAddr),
-      serverIp: formatIp(serverAddr),
+      flowIdNumber: flowIdOf(hash, clientWord, serverWord, clientPort, serverPort, pkt.protocol, pkt.vlan, pkt.innerVlan, ts),
       isOrientationFromSyn: isFromSyn,
       startUs: ts,
       timeoutClass: TimeoutClass.OTHER_NEW,
@@ -409,7 +403,7 @@ function flowIdOf(
   vlan: number,
   innerVlan: number,
   startUs: number,
-): string {
+): number {
   const lo = startUs % 0x100000000;
   const hi = Math.floor(startUs / 0x100000000);
   let a = fmix32(hash ^ Math.imul(lo, 0x9e3779b1) ^ hi);
@@ -417,5 +411,5 @@ function flowIdOf(
   let b = fmix32(serverWord ^ Math.imul(lo ^ protocol, 0xc2b2ae35) ^ (vlan << 12) ^ innerVlan);
   b = fmix32(b ^ Math.imul(hi + clientWord, 0x27d4eb2f));
   const id = (a >>> 0) * 0x10000 + (b & 0xffff);
-  return String(id === 0 ? 1 : id);
+  return id === 0 ? 1 : id;
 }

@@ -4,6 +4,8 @@
 
 import type { Direction, FlowInfo } from '../protocols/analyser.js';
 import { TcpFlag } from '../decode/types.js';
+import { formatIp } from '../util/ip.js';
+import { communityIdV1 } from './community-id.js';
 
 /** TCP states as Suricata's EVE `tcp.state` names them. */
 export const TcpState = {
@@ -52,13 +54,16 @@ export class Flow<E = unknown> implements FlowInfo {
   readonly serverWord: number;
   readonly hash: number;
 
-  // FlowInfo for analysers and detectors.
-  readonly flowId: string;
-  readonly communityId: string;
+  // FlowInfo for analysers and detectors. The texts are built on first use (most at the flow's
+  // end, for its record), so a flow carries no strings through its life in the table.
+  /** The 48-bit flow id as a number; `flowId` is its decimal text. */
+  readonly flowIdNumber: number;
   readonly transport: 'tcp' | 'udp';
-  readonly clientIp: string;
-  readonly serverIp: string;
   readonly isOrientationFromSyn: boolean;
+  private flowIdText: string | undefined = undefined;
+  private communityIdText: string | undefined = undefined;
+  private clientIpText: string | undefined = undefined;
+  private serverIpText: string | undefined = undefined;
 
   readonly startUs: number;
   lastUs: number;
@@ -96,10 +101,7 @@ export class Flow<E = unknown> implements FlowInfo {
     clientWord: number;
     serverWord: number;
     hash: number;
-    flowId: string;
-    communityId: string;
-    clientIp: string;
-    serverIp: string;
+    flowIdNumber: number;
     isOrientationFromSyn: boolean;
     startUs: number;
     timeoutClass: number;
@@ -114,15 +116,29 @@ export class Flow<E = unknown> implements FlowInfo {
     this.clientWord = init.clientWord;
     this.serverWord = init.serverWord;
     this.hash = init.hash;
-    this.flowId = init.flowId;
-    this.communityId = init.communityId;
+    this.flowIdNumber = init.flowIdNumber;
     this.transport = init.protocol === 17 ? 'udp' : 'tcp';
-    this.clientIp = init.clientIp;
-    this.serverIp = init.serverIp;
     this.isOrientationFromSyn = init.isOrientationFromSyn;
     this.startUs = init.startUs;
     this.lastUs = init.startUs;
     this.timeoutClass = init.timeoutClass;
+  }
+
+  get flowId(): string {
+    return (this.flowIdText ??= String(this.flowIdNumber));
+  }
+
+  /** Community ID v1 of the flow's key. */
+  get communityId(): string {
+    return (this.communityIdText ??= communityIdV1(this.clientAddr, this.clientPort, this.serverAddr, this.serverPort, this.protocol));
+  }
+
+  get clientIp(): string {
+    return (this.clientIpText ??= formatIp(this.clientAddr));
+  }
+
+  get serverIp(): string {
+    return (this.serverIpText ??= formatIp(this.serverAddr));
   }
 
   /** The client address bytes (allocates for IPv4). */
