@@ -171,7 +171,7 @@ export class MiningDetector implements Detector {
     const needsEvidence =
       !ev &&
       (this.intel.learned.isKnown(flow.clientIp, flow.serverIp, end.record.end_us) ||
-        (end.protocols.tls !== undefined && end.record.proto === 'TCP' && isKnownPoolPort(end.record.dest_port)));
+        (end.record.proto === 'TCP' && isKnownPoolPort(end.record.dest_port) && end.protocols.tls !== undefined));
     if (!ev && !needsEvidence) return;
     ev ??= this.evidenceFor(flow);
     ev.flow.lastUs = Math.max(ev.flow.lastUs, end.record.end_us);

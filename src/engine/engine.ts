@@ -208,16 +208,20 @@ export class Engine implements AnalysisHost {
   private flowEnded(flow: Flow<FlowAnalysis>, reason: FlowEndReason): void {
     const a = flow.ext as FlowAnalysis | undefined;
     if (a === undefined) return;
-    a.end(flow.lastUs);
-    const protocols = a.protocolRecords();
+    a.finish(flow.lastUs);
     const record = buildFlowRecord(flow, reason, a.appProto(), this.opts.observer);
-    // The EVE form is built only when someone reads it (flow output, detection).
+    // The protocol objects and the EVE form are built only when someone reads them (flow output,
+    // detection of a flow it keeps evidence for).
+    let protocols: Record<string, Record<string, unknown>> | undefined;
     let eve: Record<string, unknown> | undefined;
     const end: FlowEnd = {
       record,
-      protocols,
+      get protocols() {
+        protocols ??= a.protocolRecords();
+        return protocols;
+      },
       get eve() {
-        eve ??= flowRecordToEve(this.record, protocols);
+        eve ??= flowRecordToEve(this.record, this.protocols);
         return eve;
       },
     };

@@ -202,6 +202,20 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
    * Idempotent.
    */
   end(tsUs: number): void {
+    this.endSessions(tsUs);
+    this.settle();
+  }
+
+  /**
+   * The flow itself ended: like `end`, but the finished sessions are kept rather than asked for
+   * their records, so a record is built only if someone reads `protocolRecords()` (the flow and
+   * its analysis are dropped right after; most ended flows are never read again).
+   */
+  finish(tsUs: number): void {
+    this.endSessions(tsUs);
+  }
+
+  private endSessions(tsUs: number): void {
     if (this.isEnded) return;
     this.isEnded = true;
     this.reassembler?.flush(tsUs);
@@ -215,7 +229,6 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
       }
     }
     this.release();
-    this.settle();
   }
 
   private probeAll(dir: Direction, data: Uint8Array, tsUs: number, isDatagram: boolean): void {

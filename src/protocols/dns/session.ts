@@ -27,12 +27,21 @@ export const DEFAULT_DNS_LIMITS: Readonly<DnsLimits> = Object.freeze({
 });
 
 const EMPTY = new Uint8Array(0);
+/** Messages up to this size are kept as bytes and re-read for the record; larger ones parsed. */
+const MAX_KEPT_MESSAGE_BYTES = 1024;
 /** First buffer for a TCP message split across segments (a typical answer fits). */
 const TCP_INITIAL_BUFFER_BYTES = 514;
 
 export class DnsSession implements AnalyserSession {
-  private readonly queries: DnsQuery[] = [];
-  private readonly answers: DnsAnswer[] = [];
+  /**
+   * What the record lists, in arrival order: a message as latin1 text (re-read when the record is
+   * built: far smaller than the parsed objects, and most flows' records are never read), or for a
+   * large message the entries themselves. Text form: first char 0 for a response, n (1..) for a
+   * query whose first n questions are listed.
+   */
+  private kept: Array<string | DnsQuery[] | DnsAnswer> | undefined;
+  private listedQueries = 0;
+  private listedAnswers = 0;
   private dropped = 0;
   private queryCount = 0;
   private responseCount = 0;
@@ -133,50 +142,42 @@ export class DnsSession implements AnalyserSession {
     const msg = r.msg;
     if (msg.skippedQuestions > 0) this.anomaly('dns.too_many_questions');
     if (msg.skippedAnswers > 0) this.anomaly('dns.too_many_answers');
-    if (!msg.isResponse) this.onQuery(direction, msg, tsUs);
-    else this.onResponse(direction, msg, tsUs);
+    if (!msg.isResponse) this.onQuery(direction, msg, bytes, tsUs);
+    else this.onResponse(direction, msg, bytes, tsUs);
   }
 
-  private onQuery(direction: Direction, msg: DnsMessage, tsUs: number): void {
+  private onQuery(direction: Direction, msg: DnsMessage, bytes: Uint8Array, tsUs: number): void {
     this.queryCount++;
+    let listed = 0;
     for (const q of msg.questions) {
       const query: DnsQuery = { id: msg.id, rrname: q.name, rrtype: typeName(q.type) };
-      if (this.queries.length < this.limits.maxListed) this.queries.push(query);
-      else this.dropped++;
+      if (this.listedQueries < this.limits.maxListed) {
+        this.listedQueries++;
+        listed++;
+      } else this.dropped++;
       this.ctx.emit({ name: 'dns.query', tsUs, direction, data: { ...query } });
     }
+    if (listed > 0) this.keep(listed, bytes, () => queriesOf(msg).slice(0, listed));
   }
 
-  private onResponse(direction: Direction, msg: DnsMessage, tsUs: number): void {
+  private onResponse(direction: Direction, msg: DnsMessage, bytes: Uint8Array, tsUs: number): void {
     this.responseCount++;
-    const q = msg.questions[0];
-    const answer: DnsAnswer = {
-      id: msg.id,
-      query: q?.name ?? '',
-      query_type: q !== undefined ? typeName(q.type) : '',
-      rcode: rcodeName(msg.rcode),
-      addresses: [],
-      cnames: [],
-      answers: [],
-    };
-    let ttlMin = Infinity;
-    for (const rr of msg.answers.slice(0, MAX_ANSWERS)) {
-      const rec: DnsAnswer['answers'][number] = { rrname: rr.name, rrtype: typeName(rr.type), ttl: rr.ttl };
-      if (rr.rdata !== undefined) rec.rdata = rr.rdata;
-      answer.answers.push(rec);
-      if ((rr.type === 1 || rr.type === 28) && rr.rdata !== undefined) answer.addresses.push(rr.rdata);
-      if (rr.type === 5 && rr.rdata !== undefined) answer.cnames.push(rr.rdata);
-      if (rr.type !== 41) ttlMin = Math.min(ttlMin, rr.ttl);
+    const answer = answerOf(msg);
+    if (this.listedAnswers < this.limits.maxListed) {
+      this.listedAnswers++;
+      this.keep(0, bytes, () => answerOf(msg));
+    } else this.dropped++;
+    this.ctx.emit({ name: 'dns.answer', tsUs, direction, data: { ...answer, rrname: answer.query, rrtype: answer.query_type } });
+  }
+
+  /** Keeps a listed message: as text when small, else as the entries `parsed` builds. */
+  private keep(kind: number, bytes: Uint8Array, parsed: () => DnsQuery[] | DnsAnswer): void {
+    this.kept ??= [];
+    if (bytes.length <= MAX_KEPT_MESSAGE_BYTES) {
+      this.kept.push(String.fromCharCode(kind) + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+    } else {
+      this.kept.push(parsed());
     }
-    if (Number.isFinite(ttlMin)) answer.ttl_min = ttlMin;
-    if (this.answers.length < this.limits.maxListed) this.answers.push(answer);
-    else this.dropped++;
-    this.ctx.emit({
-      name: 'dns.answer',
-      tsUs,
-      direction,
-      data: { ...answer, rrname: answer.query, rrtype: answer.query_type, addresses: [...answer.addresses], cnames: [...answer.cnames], answers: answer.answers.map((a) => ({ ...a })) },
-    });
   }
 
   onGap(direction: Direction, _length: number, _tsUs: number): SessionStatus {
@@ -196,9 +197,25 @@ export class DnsSession implements AnalyserSession {
 
   record(): Record<string, unknown> | undefined {
     if (this.queryCount + this.responseCount === 0) return undefined;
+    const queries: DnsQuery[] = [];
+    const answers: DnsAnswer[] = [];
+    for (const k of this.kept ?? []) {
+      if (typeof k !== 'string') {
+        if (Array.isArray(k)) queries.push(...k.map((q) => ({ ...q })));
+        else answers.push(copyAnswer(k));
+        continue;
+      }
+      const kind = k.charCodeAt(0);
+      const raw = Buffer.from(k.slice(1), 'latin1');
+      const r = parseDnsMessage(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+      // It parsed when it was kept; the same bytes parse the same way.
+      if (r.kind !== 'ok') continue;
+      if (kind === 0) answers.push(answerOf(r.msg));
+      else queries.push(...queriesOf(r.msg).slice(0, kind));
+    }
     const rec: DnsRecord = {
-      queries: this.queries.map((q) => ({ ...q })),
-      answers: this.answers.map((a) => ({ ...a, addresses: [...a.addresses], cnames: [...a.cnames], answers: a.answers.map((x) => ({ ...x })) })),
+      queries,
+      answers,
       messages_dropped: this.dropped,
       query_count: this.queryCount,
       response_count: this.responseCount,
@@ -206,4 +223,39 @@ export class DnsSession implements AnalyserSession {
     if (this.anomalies !== undefined && this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
     return rec as unknown as Record<string, unknown>;
   }
+}
+
+function queriesOf(msg: DnsMessage): DnsQuery[] {
+  return msg.questions.map((q) => ({ id: msg.id, rrname: q.name, rrtype: typeName(q.type) }));
+}
+
+/** The listed form of a response (EVE `dns.answers[]`). */
+function answerOf(msg: DnsMessage): DnsAnswer {
+  const q = msg.questions[0];
+  const answer: DnsAnswer = {
+    id: msg.id,
+    query: q?.name ?? '',
+    query_type: q !== undefined ? typeName(q.type) : '',
+    rcode: rcodeName(msg.rcode),
+    addresses: [],
+    cnames: [],
+    answers: [],
+  };
+  let ttlMin = Infinity;
+  const n = Math.min(msg.answers.length, MAX_ANSWERS);
+  for (let i = 0; i < n; i++) {
+    const rr = msg.answers[i]!;
+    const rec: DnsAnswer['answers'][number] = { rrname: rr.name, rrtype: typeName(rr.type), ttl: rr.ttl };
+    if (rr.rdata !== undefined) rec.rdata = rr.rdata;
+    answer.answers.push(rec);
+    if ((rr.type === 1 || rr.type === 28) && rr.rdata !== undefined) answer.addresses.push(rr.rdata);
+    if (rr.type === 5 && rr.rdata !== undefined) answer.cnames.push(rr.rdata);
+    if (rr.type !== 41) ttlMin = Math.min(ttlMin, rr.ttl);
+  }
+  if (Number.isFinite(ttlMin)) answer.ttl_min = ttlMin;
+  return answer;
+}
+
+function copyAnswer(a: DnsAnswer): DnsAnswer {
+  return { ...a, addresses: [...a.addresses], cnames: [...a.cnames], answers: a.answers.map((x) => ({ ...x })) };
 }

@@ -145,10 +145,11 @@ export class HttpSession implements AnalyserSession {
   private authUser: string | undefined;
   private minerParam: string | undefined;
   private ws: HttpWebSocket | undefined;
-  private readonly wsNames: [Map<string, number>, Map<string, number>] = [new Map(), new Map()];
-  private readonly tally: JsonRpcTally;
-  private readonly conv: StratumConversation;
-  private readonly anomalies = new Map<string, number>();
+  private wsNames: [Map<string, number>, Map<string, number>] | undefined;
+  /** JSON-RPC and stratum readers, created at the first JSON body (most HTTP flows carry none). */
+  private tallyObj: JsonRpcTally | undefined;
+  private convObj: StratumConversation | undefined;
+  private anomalies: Map<string, number> | undefined;
   private responseFacts = 0;
   private isViolated = false;
   private requestHeadsSeen = 0;
@@ -158,15 +159,26 @@ export class HttpSession implements AnalyserSession {
     private readonly limits: Readonly<HttpLimits> = DEFAULT_HTTP_LIMITS,
   ) {
     this.dirs = [new DirState(limits), new DirState(limits)];
-    const sink = {
-      emit: (name: string, tsUs: number, direction: Direction, data: Record<string, unknown>) => ctx.emit({ name, tsUs, direction, data }),
-      anomaly: (name: string) => ctx.anomaly(name),
+  }
+
+  private get tally(): JsonRpcTally {
+    return (this.tallyObj ??= new JsonRpcTally(this.sink()));
+  }
+
+  private get conv(): StratumConversation {
+    return (this.convObj ??= new StratumConversation(this.sink()));
+  }
+
+  private sink(): { emit(name: string, tsUs: number, direction: Direction, data: Record<string, unknown>): void; anomaly(name: string): void } {
+    const ctx = this.ctx;
+    return {
+      emit: (name, tsUs, direction, data) => ctx.emit({ name, tsUs, direction, data }),
+      anomaly: (name) => ctx.anomaly(name),
     };
-    this.tally = new JsonRpcTally(sink);
-    this.conv = new StratumConversation(sink);
   }
 
   private anomaly(name: string): void {
+    this.anomalies ??= new Map();
     this.anomalies.set(name, (this.anomalies.get(name) ?? 0) + 1);
     this.ctx.anomaly(name);
   }
@@ -552,6 +564,7 @@ export class HttpSession implements AnalyserSession {
     }
     if (name === undefined) return value;
     name = name.slice(0, 128);
+    this.wsNames ??= [new Map(), new Map()];
     const m = this.wsNames[direction];
     const n = m.get(name);
     if (n !== undefined) m.set(name, n + 1);
@@ -654,14 +667,14 @@ export class HttpSession implements AnalyserSession {
     if (this.ws !== undefined) {
       rec.websocket = {
         ...this.ws,
-        messages: { toserver: Object.fromEntries(this.wsNames[0]), toclient: Object.fromEntries(this.wsNames[1]) },
+        messages: { toserver: Object.fromEntries(this.wsNames?.[0] ?? []), toclient: Object.fromEntries(this.wsNames?.[1] ?? []) },
       };
     }
-    const jr = this.tally.record();
+    const jr = this.tallyObj?.record();
     if (jr !== undefined) rec.jsonrpc = jr;
-    const sr = this.conv.record();
+    const sr = this.convObj?.record();
     if (sr !== undefined) rec.stratum = sr;
-    if (this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
+    if (this.anomalies !== undefined && this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
     return rec as unknown as Record<string, unknown>;
   }
 }

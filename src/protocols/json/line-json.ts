@@ -73,6 +73,10 @@ export type LineEvent = { kind: 'line'; line: Uint8Array } | { kind: 'too_long';
  * the callback. A line longer than `maxLineBytes` is reported once as `too_long` and skipped up to
  * its newline. Memory held is at most `maxLineBytes`.
  */
+const EMPTY_BUFFER = new Uint8Array(0);
+/** First allocation for an unfinished line or value (most lines end inside their segment). */
+const INITIAL_BUFFER_BYTES = 1024;
+
 export class LineSplitter {
   private buf: Uint8Array;
   private used = 0;
@@ -82,7 +86,7 @@ export class LineSplitter {
   tooLongLines = 0;
 
   constructor(readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
-    this.buf = new Uint8Array(Math.min(maxLineBytes, 4096));
+    this.buf = EMPTY_BUFFER;
   }
 
   /** Bytes of an unfinished line held. */
@@ -152,7 +156,7 @@ export class LineSplitter {
   private append(data: Uint8Array, from: number, to: number): void {
     const need = this.used + (to - from);
     if (need > this.buf.length) {
-      let cap = this.buf.length * 2;
+      let cap = Math.max(INITIAL_BUFFER_BYTES, this.buf.length * 2);
       while (cap < need) cap *= 2;
       const next = new Uint8Array(Math.min(cap, this.maxLineBytes));
       next.set(this.buf.subarray(0, this.used));
@@ -191,7 +195,7 @@ export class JsonValueFramer {
   private discarding = -1;
 
   constructor(readonly maxValueBytes = DEFAULT_MAX_LINE_BYTES) {
-    this.buf = new Uint8Array(Math.min(maxValueBytes, 4096));
+    this.buf = EMPTY_BUFFER;
   }
 
   get pendingBytes(): number {
@@ -282,7 +286,7 @@ export class JsonValueFramer {
   private append(data: Uint8Array, from: number, to: number): void {
     const need = this.used + (to - from);
     if (need > this.buf.length) {
-      let cap = this.buf.length * 2;
+      let cap = Math.max(INITIAL_BUFFER_BYTES, this.buf.length * 2);
       while (cap < need) cap *= 2;
       const next = new Uint8Array(Math.min(cap, this.maxValueBytes));
       next.set(this.buf.subarray(0, this.used));

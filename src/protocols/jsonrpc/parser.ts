@@ -93,7 +93,8 @@ export class JsonRpcTally {
   private batches = 0;
   private methodFacts = 0;
   private readonly coins: NodeRpcCoin[] = [];
-  private readonly anomalies = new Map<string, number>();
+  /** Created at the first anomaly (most flows have none). */
+  private anomalies: Map<string, number> | undefined;
 
   constructor(private readonly sink: TallySink) {}
 
@@ -102,6 +103,7 @@ export class JsonRpcTally {
   }
 
   anomaly(name: string): void {
+    this.anomalies ??= new Map();
     this.anomalies.set(name, (this.anomalies.get(name) ?? 0) + 1);
     this.sink.anomaly(name);
   }
@@ -167,7 +169,7 @@ export class JsonRpcTally {
       batches: this.batches,
     };
     if (this.coins.length > 0) rec.node_rpc = [...this.coins];
-    if (this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
+    if (this.anomalies !== undefined && this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
     return rec;
   }
 }

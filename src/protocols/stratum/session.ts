@@ -135,7 +135,8 @@ export class StratumConversation {
   private readonly pending = new Map<string, Pending>();
   private readonly eventCounts = new Map<string, number>();
   private factsSuppressed = 0;
-  private readonly anomalies = new Map<string, number>();
+  /** Created at the first anomaly (most flows have none). */
+  private anomalies: Map<string, number> | undefined;
 
   constructor(
     private readonly sink: ConversationSink,
@@ -153,6 +154,7 @@ export class StratumConversation {
 
   /** Count a named anomaly in the record and pass it on. */
   anomaly(name: string): void {
+    this.anomalies ??= new Map();
     this.anomalies.set(name, (this.anomalies.get(name) ?? 0) + 1);
     this.sink.anomaly(name);
   }
@@ -535,7 +537,7 @@ export class StratumConversation {
     }
     if (this.protocolVersion !== undefined) rec.protocol_version = this.protocolVersion;
     if (this.factsSuppressed > 0) rec.facts_suppressed = this.factsSuppressed;
-    if (this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
+    if (this.anomalies !== undefined && this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
     return rec;
   }
 }

@@ -53,7 +53,8 @@ export class TlsSession implements AnalyserSession {
   private certificate: TlsCertificateInfo | undefined;
   private isTls13 = false;
   private isViolated = false;
-  private readonly anomalies = new Map<string, number>();
+  /** Created at the first anomaly (most flows have none). */
+  private anomalies: Map<string, number> | undefined;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -61,6 +62,7 @@ export class TlsSession implements AnalyserSession {
   ) {}
 
   private anomaly(name: string): void {
+    this.anomalies ??= new Map();
     this.anomalies.set(name, (this.anomalies.get(name) ?? 0) + 1);
     this.ctx.anomaly(name);
   }
@@ -233,7 +235,7 @@ export class TlsSession implements AnalyserSession {
     if (this.clientHello !== undefined) rec.client_hello = { ...this.clientHello, alpn: [...this.clientHello.alpn], supported_versions: [...this.clientHello.supported_versions] };
     if (this.serverHello !== undefined) rec.server_hello = { ...this.serverHello };
     if (this.certificate !== undefined) rec.certificate = { ...this.certificate, san_dns: [...this.certificate.san_dns] };
-    if (this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
+    if (this.anomalies !== undefined && this.anomalies.size > 0) rec.anomalies = Object.fromEntries(this.anomalies);
     return rec as unknown as Record<string, unknown>;
   }
 }
