@@ -103,12 +103,27 @@ describe('FlowTable', () => {
 
   it('evicts the least recently seen flow beyond maxFlows and counts it', () => {
     const { t, ended } = table({ maxFlows: 3 });
-    for (let i = 0; i < 3; i++) t.packet(makePacket({ ts: i, src: C, sport: 50000 + i, dst: S, dport: 53, proto: 17 }));
-    t.packet(makePacket({ ts: 10, src: C, sport: 50000, dst: S, dport: 53, proto: 17 })); // refresh the first
-    t.packet(makePacket({ ts: 11, src: C, sport: 50009, dst: S, dport: 53, proto: 17 }));
+    const S1 = 1_000_000;
+    for (let i = 0; i < 3; i++) t.packet(makePacket({ ts: i * S1, src: C, sport: 50000 + i, dst: S, dport: 53, proto: 17 }));
+    t.packet(makePacket({ ts: 10 * S1, src: C, sport: 50000, dst: S, dport: 53, proto: 17 })); // refresh the first
+    t.packet(makePacket({ ts: 11 * S1, src: C, sport: 50009, dst: S, dport: 53, proto: 17 }));
     expect(t.size).toBe(3);
     expect(t.counters.evicted).toBe(1);
     expect(ended.map((e) => [e.flow.clientPort, e.reason])).toEqual([[50001, 'forced']]);
+  });
+
+  it('orders flows seen within one relink interval by when they were last moved, and still times each out exactly', () => {
+    const { t, ended } = table({ udpNewTimeoutS: 30, udpEstablishedTimeoutS: 30 });
+    // Two flows a few microseconds apart; the first is seen again 0.5 s later (no move on its list).
+    t.packet(makePacket({ ts: 0, src: C, sport: 50000, dst: S, dport: 53, proto: 17 }));
+    t.packet(makePacket({ ts: 5, src: C, sport: 50001, dst: S, dport: 53, proto: 17 }));
+    t.packet(makePacket({ ts: 500_000, src: C, sport: 50000, dst: S, dport: 53, proto: 17 }));
+    // At 30.1 s only the second is idle past 30 s; the first, ahead of it on the list, is passed over.
+    t.expire(30_100_000);
+    expect(ended.map((e) => e.flow.clientPort)).toEqual([50001]);
+    t.expire(30_500_000);
+    expect(ended.map((e) => e.flow.clientPort)).toEqual([50001, 50000]);
+    expect(t.counters.timedOut).toBe(2);
   });
 
   it('holds many flows apart (hash table growth) and separates VLANs', () => {

@@ -49,6 +49,10 @@ export const DEFAULT_FLOW_TABLE_OPTIONS: Readonly<FlowTableOptions> = Object.fre
 
 /** How often (packet time) the idle lists are swept. */
 const EXPIRY_SWEEP_INTERVAL_US = 1_000_000;
+/** Buckets of a new table (a power of two); the array doubles while flows outnumber buckets. */
+const INITIAL_BUCKETS = 1024;
+/** Packet time after which a flow seen again moves to the tail of its timeout list. */
+const RELINK_INTERVAL_US = 1_000_000;
 const EPHEMERAL_PORT_MIN = 32768;
 const WELL_KNOWN_PORT_MAX = 1023;
 
@@ -126,8 +130,10 @@ export class FlowTable<E = unknown> {
     this.timeoutsUs[TimeoutClass.OTHER_NEW] = t.otherNewTimeoutS * 1e6;
     this.timeoutsUs[TimeoutClass.OTHER_ESTABLISHED] = t.otherEstablishedTimeoutS * 1e6;
     this.activeTimeoutUs = t.activeTimeoutS * 1e6;
-    let n = 1024;
-    while (n < Math.min(this.options.maxFlows, 1 << 22)) n <<= 1;
+    // The bucket array starts small and doubles with the flows held (one bucket per flow at most),
+    // so it stays as small as the live table: a lookup reads one bucket, and a small array is far
+    // more likely to be in the CPU cache than one sized for the cap.
+    const n = INITIAL_BUCKETS;
     this.buckets = new Array(n).fill(undefined);
     this.mask = n - 1;
   }
@@ -221,25 +227,40 @@ export class FlowTable<E = unknown> {
       flow.flagsToClient |= flags;
     }
     if (proto === 6) flow.updateTcpState(dir, flags);
-    // Move to the tail of its (possibly new) timeout class list: the lists stay in last-seen order.
+    // Timeout lists are kept in order of `listUs`, which trails `lastUs` by less than
+    // RELINK_INTERVAL_US: a flow moves to the tail of its list when its class changes or a relink
+    // interval has passed, not at every packet (a move touches two neighbouring flows).
     const cls = flow.currentTimeoutClass();
-    if (cls !== flow.timeoutClass || this.tails[cls] !== flow) {
+    if (cls !== flow.timeoutClass) {
       this.unlinkList(flow);
       flow.timeoutClass = cls;
+      flow.listUs = ts;
       this.linkListTail(flow);
+    } else if (ts - flow.listUs >= RELINK_INTERVAL_US) {
+      flow.listUs = ts;
+      if (this.tails[cls] !== flow) {
+        this.unlinkList(flow);
+        this.linkListTail(flow);
+      }
     }
     return flow;
   }
 
-  /** Ends every flow idle past its class timeout at packet time `nowUs`. */
+  /**
+   * Ends every flow idle past its class timeout at packet time `nowUs`. The walk stops at the first
+   * flow put on its list after the limit; before it, flows seen again since (within the last
+   * relink interval) are passed over, so each sweep reads at most one interval's worth of them.
+   */
   expire(nowUs: number): void {
     for (let c = 0; c < TIMEOUT_CLASS_COUNT; c++) {
       const limit = nowUs - (this.timeoutsUs[c] ?? 0);
       let f = this.heads[c];
-      while (f !== undefined && f.lastUs <= limit) {
+      while (f !== undefined && f.listUs <= limit) {
         const next = f.listNext;
-        this.counters.timedOut++;
-        this.end(f, 'timeout');
+        if (f.lastUs <= limit) {
+          this.counters.timedOut++;
+          this.end(f, 'timeout');
+        }
         f = next;
       }
     }
@@ -319,6 +340,7 @@ export class FlowTable<E = unknown> {
     this.size++;
     this.counters.created++;
     flow.timeoutClass = flow.currentTimeoutClass();
+    flow.listUs = ts;
     this.linkListTail(flow);
     if (this.size > this.buckets.length && this.buckets.length < 1 << 24) this.grow();
     return flow;
@@ -344,7 +366,7 @@ export class FlowTable<E = unknown> {
     let best: Flow<E> | undefined;
     for (let c = 0; c < TIMEOUT_CLASS_COUNT; c++) {
       const h = this.heads[c];
-      if (h !== undefined && (best === undefined || h.lastUs < best.lastUs)) best = h;
+      if (h !== undefined && (best === undefined || h.listUs < best.listUs)) best = h;
     }
     return best;
   }

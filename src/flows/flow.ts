@@ -84,6 +84,8 @@ export class Flow<E = unknown> implements FlowInfo {
   hashNext: Flow<E> | undefined = undefined;
   listPrev: Flow<E> | undefined = undefined;
   listNext: Flow<E> | undefined = undefined;
+  /** Packet time the flow was last put at the tail of its timeout list (at most `lastUs`). */
+  listUs = 0;
   timeoutClass: number;
   isEnded = false;
 
