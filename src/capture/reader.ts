@@ -3,6 +3,7 @@
 // memory stays at the stream's chunk size plus the parser's carry buffer, whatever the input size.
 
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -21,6 +22,8 @@ export interface ReadCaptureOptions {
 }
 
 const DEFAULT_CHUNK_BYTES = 256 * 1024;
+/** Read size for uncompressed files (one buffer, reused). */
+const DEFAULT_FILE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Reads every packet of `source` (a path, '-' for stdin, or a stream) and calls `onPacket` for
@@ -37,10 +40,43 @@ export async function readCapture(
   let input: Readable;
   if (typeof source !== 'string') input = source;
   else if (source === '-') input = opts.stdin ?? process.stdin;
-  else input = createReadStream(source, { highWaterMark: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES });
+  else {
+    const parser = new CaptureParser(name, onPacket, opts.limits);
+    if (await readPlainFile(source, parser, opts.chunkBytes ?? DEFAULT_FILE_CHUNK_BYTES)) return parser.end();
+    input = createReadStream(source, { highWaterMark: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES });
+    await feed(input, parser);
+    return parser.end();
+  }
   const parser = new CaptureParser(name, onPacket, opts.limits);
   await feed(input, parser);
   return parser.end();
+}
+
+/**
+ * An uncompressed capture file is read into one buffer, reused for every chunk: the parser
+ * consumes each chunk before the next read (packets are views valid only during `onPacket`, and
+ * a record cut by the chunk's end goes to the parser's carry). Returns false, having read
+ * nothing into the parser, when the file starts with the gzip magic (the stream path inflates it).
+ */
+async function readPlainFile(path: string, parser: CaptureParser, chunkBytes: number): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    // Pipes and devices go through the stream path (they cannot be read twice).
+    if (!(await fh.stat()).isFile()) return false;
+    const buf = new Uint8Array(Math.max(64 * 1024, chunkBytes));
+    let first = true;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return true;
+      if (first) {
+        first = false;
+        if (bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return false;
+      }
+      parser.push(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Feeds a stream into a parser, inflating it first when it starts with the gzip magic (1f 8b). */

@@ -29,6 +29,7 @@ export const DEFAULT_DNS_LIMITS: Readonly<DnsLimits> = Object.freeze({
 const EMPTY = new Uint8Array(0);
 /** Messages up to this size are kept as bytes and re-read for the record; larger ones parsed. */
 const MAX_KEPT_MESSAGE_BYTES = 1024;
+const keepScratch = Buffer.alloc(MAX_KEPT_MESSAGE_BYTES + 1);
 /** First buffer for a TCP message split across segments (a typical answer fits). */
 const TCP_INITIAL_BUFFER_BYTES = 514;
 
@@ -174,7 +175,10 @@ export class DnsSession implements AnalyserSession {
   private keep(kind: number, bytes: Uint8Array, parsed: () => DnsQuery[] | DnsAnswer): void {
     this.kept ??= [];
     if (bytes.length <= MAX_KEPT_MESSAGE_BYTES) {
-      this.kept.push(String.fromCharCode(kind) + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+      // One flat string: the kind byte and the message copied side by side, then decoded once.
+      keepScratch[0] = kind;
+      keepScratch.set(bytes, 1);
+      this.kept.push(keepScratch.toString('latin1', 0, bytes.length + 1));
     } else {
       this.kept.push(parsed());
     }

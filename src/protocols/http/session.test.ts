@@ -98,6 +98,22 @@ describe('http analyser on the public corpus', () => {
     }
   });
 
+  it('reads JSON bodies after a page on the same connection; a page body is not taken for JSON', () => {
+    const page = '<html><body>' + 'x'.repeat(3000) + '</body></html>';
+    const json = '{"jsonrpc":"2.0","id":1,"result":{"status":"ok"}}';
+    const req = ' {"jsonrpc":"2.0","id":1,"method":"getStatus"}';
+    const r = runChunks(analyser, flow, chunks(
+      [0, 'GET / HTTP/1.1\r\nHost: a.example\r\n\r\n'],
+      [1, `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${page.length}\r\n\r\n${page}`],
+      [0, `POST /rpc HTTP/1.1\r\nHost: a.example\r\nContent-Type: text/plain\r\nContent-Length: ${req.length}\r\n\r\n${req}`],
+      [1, `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${json.length}\r\n\r\n${json}`],
+    ));
+    const h = rec(r);
+    expect(h.transactions).toHaveLength(2);
+    expect(h.anomalies).toBeUndefined();
+    expect(h.jsonrpc).toMatchObject({ requests: 1, responses: 1 });
+  });
+
   it('1-byte chunking gives the same record and events (chunked responses included)', () => {
     const fx = loadFixture('http-ethproxy');
     const c = segmentBytes(fx).slice(0, 12);

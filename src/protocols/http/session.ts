@@ -123,6 +123,10 @@ class DirState {
   }
 }
 
+function isJsonWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
 /** Requests awaiting their response (pipelining). Counter: anomaly `http.pending_overflow`. */
 const MAX_PENDING_REQUESTS = 64;
 
@@ -308,6 +312,19 @@ export class HttpSession implements AnalyserSession {
   private bodyAppend(st: DirState, bytes: Uint8Array): void {
     st.bodyBytes += bytes.length;
     if (!st.isBodyKept) return;
+    if (st.body.used === 0) {
+      // Only a body that opens as JSON (an object or an array) is kept: pages, images and
+      // downloads are counted without being buffered, whatever their Content-Type says.
+      let i = 0;
+      while (i < bytes.length && isJsonWhitespace(bytes[i]!)) i++;
+      if (i === bytes.length) return;
+      const c = bytes[i]!;
+      if (c !== 0x7b && c !== 0x5b) {
+        st.isBodyKept = false;
+        return;
+      }
+      bytes = bytes.subarray(i);
+    }
     st.body.append(bytes);
   }
 
