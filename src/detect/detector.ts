@@ -203,7 +203,8 @@ export class MiningDetector implements Detector {
   /**
    * Whether a fact on a flow without evidence can feed a rule: stratum and node facts always; a DNS
    * or TLS fact only when it names a listed pool (or TLS runs on a pool port, for
-   * MW-TLS-MINING-PORT); HTTP always (its host and agent explain a later mining-over-HTTP alert);
+   * MW-TLS-MINING-PORT); HTTP when its host is a listed pool or its agent a miner's (the host and
+   * agent of other HTTP flows are read back from the flow's record if evidence starts later);
    * generic JSON-RPC never; any fact on a flow to an address learned from a pool's DNS answer.
    */
   private canMatter(flow: FlowView, event: FactEvent): boolean {
@@ -222,15 +223,20 @@ export class MiningDetector implements Detector {
       }
     } else if (name.startsWith('jsonrpc')) {
       if (name === 'jsonrpc.node_rpc') return true;
+    } else if (name.startsWith('http')) {
+      const host = str(d.hostname) ?? str(d.host);
+      if (host !== undefined && this.isPoolName(host.replace(/:\d+$/, ''))) return true;
+      const ua = str(d.http_user_agent) ?? str(d.user_agent);
+      if (ua !== undefined && matchMinerAgent(ua) !== undefined) return true;
     } else {
       return true;
     }
     return this.intel.learned.isKnown(flow.clientIp, flow.serverIp, event.tsUs);
   }
 
+  /** A quick test for canMatter: the suffix match takes any case and a trailing dot itself. */
   private isPoolName(name: string): boolean {
-    const norm = normalizeDomain(name);
-    return norm !== undefined && norm !== '' && this.intel.matchPoolName(norm) !== undefined;
+    return this.intel.matchPoolName(name) !== undefined;
   }
 
   private evidenceFor(flow: FlowView): FlowEvidence {
@@ -264,8 +270,27 @@ export class MiningDetector implements Detector {
     };
     const app = flow.appProto();
     if (app) ev.flow.appProto = app;
+    this.backfillHttp(ev, flow);
     this.flows.set(flow.flowId, ev);
     return ev;
+  }
+
+  /**
+   * HTTP facts of a flow without evidence were passed over (canMatter): the first request's host,
+   * agent, method and URL, as onHttp would have kept them, come from the HTTP record so far.
+   */
+  private backfillHttp(ev: FlowEvidence, flow: FlowView): void {
+    const http = flow.protocolRecords().http;
+    if (http === undefined) return;
+    const tx = Array.isArray(http.transactions) ? (http.transactions[0] as Record<string, unknown> | undefined) : undefined;
+    const host = str(tx?.hostname) ?? str(http.hostname);
+    if (host) ev.httpHost = host.replace(/:\d+$/, '');
+    const ua = str(tx?.http_user_agent) ?? str(http.http_user_agent);
+    if (ua) ev.httpUserAgent = ua.slice(0, 256);
+    const method = str(tx?.http_method);
+    if (method) ev.httpMethod = method;
+    const url = str(tx?.url);
+    if (url) ev.httpUrl = url;
   }
 
   private evictOldest(): void {

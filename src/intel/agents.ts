@@ -71,9 +71,13 @@ export const MINER_AGENT_PATTERNS: readonly AgentPattern[] = [
   p('cryptonight-miner', 'cryptonight-miner'),
 ];
 
+/** Every pattern in one expression: one pass over an agent that names no miner (most of them). */
+const ANY_MINER_AGENT = new RegExp(MINER_AGENT_PATTERNS.map((a) => `(?:${a.re.source})`).join('|'), 'i');
+
 /** Recognises a miner in an agent string; undefined for browsers and everything else. */
 export function matchMinerAgent(agent: string): MinerAgent | undefined {
   const text = agent.length > MAX_AGENT_CHARS ? agent.slice(0, MAX_AGENT_CHARS) : agent;
+  if (!ANY_MINER_AGENT.test(text)) return undefined;
   for (const { family, re } of MINER_AGENT_PATTERNS) {
     const m = re.exec(text);
     if (m) {
