@@ -104,7 +104,7 @@ export class Engine implements AnalysisHost {
     const flow = this.table.packet(pkt);
     let a = flow.ext as FlowAnalysis | undefined;
     if (a === undefined) a = this.newFlowState(flow);
-    if (a.isInspecting) {
+    if (flow.isInspected) {
       const dir = this.table.direction;
       if (pkt.protocol === 6) {
         const r = a.reassembler!;

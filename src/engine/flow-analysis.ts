@@ -61,7 +61,9 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
   /** The flow's buffered packets when alert captures are enabled. */
   packets: FlowPackets | undefined = undefined;
   /** False once no analyser can still want bytes: the packet path skips this flow's payload. */
-  isInspecting = true;
+  get isInspecting(): boolean {
+    return this.flow.isInspected;
+  }
   /** True once `end` ran. */
   isEnded = false;
   private slots: Slot[];
@@ -82,7 +84,7 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
       }
     }
     this.pendingCount = this.slots.length;
-    if (this.slots.length === 0) this.isInspecting = false;
+    this.flow.isInspected = this.slots.length > 0;
   }
 
   // FlowView: the live flow's figures.
@@ -389,7 +391,7 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
     for (const s of this.slots) if (s.state === OPEN) return;
     // No analyser wants more of this flow: keep only what its record needs, so a flow that lives
     // on in the table costs little memory.
-    this.isInspecting = false;
+    this.flow.isInspected = false;
     this.reassembler?.stop();
     this.reassembler = undefined;
     this.settle();
@@ -416,6 +418,6 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
     this.dropProbeState();
     this.reassembler?.stop();
     this.reassembler = undefined;
-    this.isInspecting = false;
+    this.flow.isInspected = false;
   }
 }

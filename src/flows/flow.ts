@@ -79,6 +79,11 @@ export class Flow<E = unknown> implements FlowInfo {
   hasRst = false;
   /** Set by detection (EVE `flow.alerted`). */
   isAlerted = false;
+  /**
+   * False once no analyser wants this flow's payload (kept here, on the object the lookup already
+   * read, so the packet path skips the flow's analysis state without touching it).
+   */
+  isInspected = true;
 
   // Flow table bookkeeping.
   hashNext: Flow<E> | undefined = undefined;

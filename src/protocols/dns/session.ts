@@ -52,8 +52,10 @@ export class DnsSession implements AnalyserSession {
   private anomalies: Map<string, number> | undefined;
   private readonly isTcp: boolean;
   /** TCP reassembly of one length-prefixed message per direction (allocated when first needed). */
-  private readonly tcpBuf: [Uint8Array, Uint8Array] = [EMPTY, EMPTY];
-  private readonly tcpUsed: [number, number] = [0, 0];
+  private tcpBuf0: Uint8Array = EMPTY;
+  private tcpBuf1: Uint8Array = EMPTY;
+  private tcpUsed0 = 0;
+  private tcpUsed1 = 0;
   private isFinished = false;
 
   constructor(
@@ -83,12 +85,17 @@ export class DnsSession implements AnalyserSession {
     }
     if (this.messages >= this.limits.maxMessages) this.isFinished = true;
     if (this.isFinished) return DONE;
-    return this.isTcp && this.tcpUsed[direction] > 0 ? NEED_MORE : OK;
+    return this.isTcp && (direction === 0 ? this.tcpUsed0 : this.tcpUsed1) > 0 ? NEED_MORE : OK;
+  }
+
+  private setTcpUsed(direction: Direction, used: number): void {
+    if (direction === 0) this.tcpUsed0 = used;
+    else this.tcpUsed1 = used;
   }
 
   private tcpStep(direction: Direction, data: Uint8Array, pos: number, tsUs: number): number {
-    let buf = this.tcpBuf[direction];
-    let used = this.tcpUsed[direction];
+    let buf = direction === 0 ? this.tcpBuf0 : this.tcpBuf1;
+    let used = direction === 0 ? this.tcpUsed0 : this.tcpUsed1;
     // Whole message inside this segment and nothing held: parse in place.
     if (used === 0 && data.length - pos >= 2) {
       const len = (data[pos]! << 8) | data[pos + 1]!;
@@ -108,15 +115,16 @@ export class DnsSession implements AnalyserSession {
       const next = new Uint8Array(Math.max(need, TCP_INITIAL_BUFFER_BYTES));
       next.set(buf.subarray(0, used));
       buf = next;
-      this.tcpBuf[direction] = next;
+      if (direction === 0) this.tcpBuf0 = next;
+      else this.tcpBuf1 = next;
     }
     buf.set(data.subarray(pos, pos + take), used);
     used += take;
-    this.tcpUsed[direction] = used;
+    this.setTcpUsed(direction, used);
     if (used >= 2) {
       const full = 2 + ((buf[0]! << 8) | buf[1]!);
       if (used === full) {
-        this.tcpUsed[direction] = 0;
+        this.setTcpUsed(direction, 0);
         this.onTcpMessage(direction, buf.subarray(2, full), full - 2, tsUs);
       }
     }
@@ -171,16 +179,23 @@ export class DnsSession implements AnalyserSession {
     this.ctx.emit({ name: 'dns.answer', tsUs, direction, data: { ...answer, rrname: answer.query, rrtype: answer.query_type } });
   }
 
+  /** Appends to `kept`, sized exactly for the usual one or two messages (a push would reserve 17). */
+  private keepEntry(entry: string | DnsQuery[] | DnsAnswer): void {
+    const k = this.kept;
+    if (k === undefined) this.kept = [entry];
+    else if (k.length === 1) this.kept = [k[0]!, entry];
+    else k.push(entry);
+  }
+
   /** Keeps a listed message: as text when small, else as the entries `parsed` builds. */
   private keep(kind: number, bytes: Uint8Array, parsed: () => DnsQuery[] | DnsAnswer): void {
-    this.kept ??= [];
     if (bytes.length <= MAX_KEPT_MESSAGE_BYTES) {
       // One flat string: the kind byte and the message copied side by side, then decoded once.
       keepScratch[0] = kind;
       keepScratch.set(bytes, 1);
-      this.kept.push(keepScratch.toString('latin1', 0, bytes.length + 1));
+      this.keepEntry(keepScratch.toString('latin1', 0, bytes.length + 1));
     } else {
-      this.kept.push(parsed());
+      this.keepEntry(parsed());
     }
   }
 
@@ -188,7 +203,7 @@ export class DnsSession implements AnalyserSession {
     // A TCP gap breaks the length framing for good.
     this.anomaly('dns.gap');
     if (this.isTcp) {
-      this.tcpUsed[direction] = 0;
+      this.setTcpUsed(direction, 0);
       this.isFinished = true;
       return DONE;
     }
@@ -196,7 +211,7 @@ export class DnsSession implements AnalyserSession {
   }
 
   onEnd(_tsUs: number): void {
-    if (this.tcpUsed[0] > 0 || this.tcpUsed[1] > 0) this.anomaly('dns.truncated_tcp_message');
+    if (this.tcpUsed0 > 0 || this.tcpUsed1 > 0) this.anomaly('dns.truncated_tcp_message');
   }
 
   record(): Record<string, unknown> | undefined {
