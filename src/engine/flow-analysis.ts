@@ -12,23 +12,14 @@ import type { StreamSink, TcpReassembler } from '../flows/tcp-reassembly.js';
 import type { FlowPackets } from './packet-keeper.js';
 import type { FlowView } from './types.js';
 
-/** Slot states. */
+/** Analyser states, two bits each in `FlowAnalysis.stateBits`. */
 const PENDING = 0;
 const OPEN = 1;
 const DONE = 2;
 const OFF = 3;
 
-interface Slot {
-  analyser: Analyser;
-  state: number;
-  /** Bit per direction that answered 'no' (or ran past the probe limit). */
-  noMask: number;
-  session: AnalyserSession | undefined;
-  /** True when the session ended by violation or exception: its record is not reported. */
-  isRejected: boolean;
-  /** The record taken when the session was let go (null: it had none). */
-  record?: Record<string, unknown> | null;
-}
+/** Analysers per transport a flow can track (two bits of state each in one 32-bit number). */
+export const MAX_ANALYSERS_PER_FLOW = 15;
 
 /** A probe-window entry: bytes [start, start+len) of direction `dir`'s buffer, or a gap. */
 interface LogEntry {
@@ -66,7 +57,21 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
   }
   /** True once `end` ran. */
   isEnded = false;
-  private slots: Slot[];
+  /** The analysers of the flow's transport, in priority order (shared, not copied per flow). */
+  private readonly analysers: readonly Analyser[];
+  /**
+   * Per analyser i, bits 2i..2i+1: PENDING, OPEN, DONE or OFF. The per-analyser state lives in
+   * numbers, and sessions and records in arrays made only when needed, so a flow costs a few
+   * fields rather than an object per analyser.
+   */
+  private stateBits = 0;
+  /** Per analyser i, bits 2i..2i+1: the directions that answered 'no' (or ran past the probe limit). */
+  private noBits = 0;
+  /** Per analyser i, bit i: its session ended by violation or exception; its record is not reported. */
+  private rejectedBits = 0;
+  private sessions: Array<AnalyserSession | undefined> | undefined = undefined;
+  /** The record taken when a session was let go (null: it had none). */
+  private records: Array<Record<string, unknown> | null | undefined> | undefined = undefined;
   private pendingCount: number;
   /** Bytes kept while some analyser answers 'maybe'; absent otherwise (most flows, most of the time). */
   private probe: ProbeState | undefined = undefined;
@@ -77,14 +82,11 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
     analysers: readonly Analyser[],
     private readonly host: AnalysisHost,
   ) {
-    this.slots = [];
-    for (const a of analysers) {
-      if (a.transports.includes(flow.transport)) {
-        this.slots.push({ analyser: a, state: PENDING, noMask: 0, session: undefined, isRejected: false });
-      }
-    }
-    this.pendingCount = this.slots.length;
-    this.flow.isInspected = this.slots.length > 0;
+    const t = flow.transport;
+    this.analysers = analysers.every((a) => a.transports.includes(t)) ? analysers : analysers.filter((a) => a.transports.includes(t));
+    if (this.analysers.length > MAX_ANALYSERS_PER_FLOW) throw new Error(`at most ${MAX_ANALYSERS_PER_FLOW} analysers per transport`);
+    this.pendingCount = this.analysers.length;
+    this.flow.isInspected = this.analysers.length > 0;
   }
 
   // FlowView: the live flow's figures.
@@ -148,28 +150,45 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
     this.host.anomaly(name);
   }
 
+  private state(i: number): number {
+    return (this.stateBits >>> (2 * i)) & 3;
+  }
+  private setState(i: number, v: number): void {
+    this.stateBits = (this.stateBits & ~(3 << (2 * i))) | (v << (2 * i));
+  }
+  private isRejected(i: number): boolean {
+    return ((this.rejectedBits >>> i) & 1) !== 0;
+  }
+
   appProto(): string | undefined {
-    for (const s of this.slots) if ((s.state === OPEN || s.state === DONE) && !s.isRejected) return s.analyser.name;
+    const n = this.analysers.length;
+    for (let i = 0; i < n; i++) {
+      const st = this.state(i);
+      if ((st === OPEN || st === DONE) && !this.isRejected(i)) return this.analysers[i]!.name;
+    }
     return undefined;
   }
 
   protocolRecords(): Record<string, Record<string, unknown>> {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const s of this.slots) {
-      if (s.isRejected) continue;
-      if (s.record !== undefined) {
-        if (s.record !== null) out[s.analyser.name] = s.record;
+    const n = this.analysers.length;
+    for (let i = 0; i < n; i++) {
+      if (this.isRejected(i)) continue;
+      const kept = this.records?.[i];
+      if (kept !== undefined) {
+        if (kept !== null) out[this.analysers[i]!.name] = kept;
         continue;
       }
-      if (s.session === undefined) continue;
+      const session = this.sessions?.[i];
+      if (session === undefined) continue;
       let rec: Record<string, unknown> | undefined;
       try {
-        rec = s.session.record();
+        rec = session.record();
       } catch {
-        this.fail(s);
+        this.fail(i);
         continue;
       }
-      if (rec !== undefined) out[s.analyser.name] = rec;
+      if (rec !== undefined) out[this.analysers[i]!.name] = rec;
     }
     return out;
   }
@@ -221,13 +240,14 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
     if (this.isEnded) return;
     this.isEnded = true;
     this.reassembler?.flush(tsUs);
-    for (const s of this.slots) {
-      if (s.state !== OPEN) continue;
+    const n = this.analysers.length;
+    for (let i = 0; i < n; i++) {
+      if (this.state(i) !== OPEN) continue;
       try {
-        s.session!.onEnd(tsUs);
-        s.state = DONE;
+        this.sessions![i]!.onEnd(tsUs);
+        this.setState(i, DONE);
       } catch {
-        this.fail(s);
+        this.fail(i);
       }
     }
     this.release();
@@ -252,22 +272,21 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
     // A stream direction that filled the probe window without a 'yes' is not this protocol;
     // datagrams are bounded by count instead (maxUdpProbeDatagrams).
     const isFull = !isDatagram && have + data.length >= max;
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      if (s.state !== PENDING || s.noMask & bit) continue;
+    const n = this.analysers.length;
+    for (let i = 0; i < n; i++) {
+      if (this.state(i) !== PENDING || (this.noBits >>> (2 * i)) & bit) continue;
       let r: ProbeResult;
       try {
-        r = s.analyser.probe(prefix, dir, this);
+        r = this.analysers[i]!.probe(prefix, dir, this);
       } catch {
-        this.fail(s);
+        this.fail(i);
         continue;
       }
-      if (r === 'yes') this.open(s);
+      if (r === 'yes') this.open(i);
       else if (r === 'no' || isFull) {
         if (r !== 'no') this.host.count('analyser.probe_limit');
-        s.noMask |= bit;
-        if (s.noMask === 3) this.close(s, OFF);
+        this.noBits |= bit << (2 * i);
+        if (((this.noBits >>> (2 * i)) & 3) === 3) this.close(i, OFF);
       }
     }
     if (this.pendingCount === 0) {
@@ -314,70 +333,75 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
   }
 
   /** Opens a session and replays what the flow carried before the current chunk. */
-  private open(s: Slot): void {
+  private open(i: number): void {
+    const analyser = this.analysers[i]!;
     let session: AnalyserSession;
     try {
-      session = s.analyser.createSession(this);
+      session = analyser.createSession(this);
     } catch {
-      this.fail(s);
+      this.fail(i);
       return;
     }
-    s.session = session;
+    this.sessions ??= new Array<AnalyserSession | undefined>(this.analysers.length).fill(undefined);
+    this.sessions[i] = session;
     this.pendingCount--;
-    s.state = OPEN;
-    this.host.count(`analyser.${s.analyser.name}.sessions`);
+    this.setState(i, OPEN);
+    this.host.count(`analyser.${analyser.name}.sessions`);
     const ps = this.probe;
     if (ps === undefined) return;
     const entries = ps.log;
-    for (let i = 0; i < entries.length && s.state === OPEN; i++) {
-      const e = entries[i]!;
-      if (e.kind === 'data') this.deliver(s, e.dir, ps.bufs[e.dir]!.subarray(e.start, e.start + e.len), 0, e.tsUs);
-      else this.deliver(s, e.dir, undefined, e.len, e.tsUs);
+    for (let k = 0; k < entries.length && this.state(i) === OPEN; k++) {
+      const e = entries[k]!;
+      if (e.kind === 'data') this.deliver(i, e.dir, ps.bufs[e.dir]!.subarray(e.start, e.start + e.len), 0, e.tsUs);
+      else this.deliver(i, e.dir, undefined, e.len, e.tsUs);
     }
   }
 
   private feed(dir: Direction, data: Uint8Array | undefined, tsUs: number, gap: number): void {
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      if (s.state === OPEN) this.deliver(s, dir, data, gap, tsUs);
+    // Nothing is open until a probe says yes; then only open analysers are fed.
+    if (this.sessions === undefined) return;
+    const n = this.analysers.length;
+    for (let i = 0; i < n; i++) {
+      if (this.state(i) === OPEN) this.deliver(i, dir, data, gap, tsUs);
     }
   }
 
   /** Data (or a gap of `gap` bytes when `data` is undefined) into one session, at the boundary. */
-  private deliver(s: Slot, dir: Direction, data: Uint8Array | undefined, gap: number, tsUs: number): void {
+  private deliver(i: number, dir: Direction, data: Uint8Array | undefined, gap: number, tsUs: number): void {
+    const session = this.sessions![i]!;
     let st: SessionStatus;
     try {
-      st = data !== undefined ? s.session!.onData(dir, data, tsUs) : s.session!.onGap(dir, gap, tsUs);
+      st = data !== undefined ? session.onData(dir, data, tsUs) : session.onGap(dir, gap, tsUs);
     } catch {
-      this.fail(s);
+      this.fail(i);
       return;
     }
     if (st.kind === 'violation') {
-      this.host.count(`analyser.${s.analyser.name}.violation`);
-      const name = s.analyser.name;
+      const name = this.analysers[i]!.name;
+      this.host.count(`analyser.${name}.violation`);
       this.host.anomaly(st.code.startsWith(`${name}.`) ? st.code : `${name}.${st.code}`);
-      s.isRejected = true;
-      s.state = OFF;
+      this.rejectedBits |= 1 << i;
+      this.setState(i, OFF);
     } else if (st.kind === 'done') {
-      s.state = DONE;
+      this.setState(i, DONE);
     }
   }
 
   /** An analyser threw: count it and switch it off for this flow. */
-  private fail(s: Slot): void {
-    this.host.count(`analyser.${s.analyser.name}.exception`);
-    s.isRejected = true;
-    this.close(s, OFF);
+  private fail(i: number): void {
+    this.host.count(`analyser.${this.analysers[i]!.name}.exception`);
+    this.rejectedBits |= 1 << i;
+    this.close(i, OFF);
   }
 
-  private close(s: Slot, state: number): void {
-    if (s.state === PENDING) this.pendingCount--;
-    s.state = state;
+  private close(i: number, state: number): void {
+    if (this.state(i) === PENDING) this.pendingCount--;
+    this.setState(i, state);
   }
 
   private giveUpProbing(): void {
-    for (const s of this.slots) if (s.state === PENDING) this.close(s, OFF);
+    const n = this.analysers.length;
+    for (let i = 0; i < n; i++) if (this.state(i) === PENDING) this.close(i, OFF);
     this.host.count('analyser.udp_probe_limit');
     this.dropProbeState();
   }
@@ -388,7 +412,8 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
 
   private updateInspecting(): void {
     if (this.pendingCount > 0 || !this.isInspecting) return;
-    for (const s of this.slots) if (s.state === OPEN) return;
+    const n = this.analysers.length;
+    for (let i = 0; i < n; i++) if (this.state(i) === OPEN) return;
     // No analyser wants more of this flow: keep only what its record needs, so a flow that lives
     // on in the table costs little memory.
     this.flow.isInspected = false;
@@ -399,19 +424,24 @@ export class FlowAnalysis implements StreamSink, FlowView, SessionContext {
 
   /** Takes the records of finished sessions and lets the sessions go. */
   private settle(): void {
-    for (const s of this.slots) {
-      if (s.session === undefined) continue;
-      if (s.state === DONE && !s.isRejected && s.record === undefined) {
+    const sessions = this.sessions;
+    if (sessions === undefined) return;
+    const n = this.analysers.length;
+    for (let i = 0; i < n; i++) {
+      const session = sessions[i];
+      if (session === undefined) continue;
+      const st = this.state(i);
+      if (st === DONE && !this.isRejected(i) && this.records?.[i] === undefined) {
         try {
-          s.record = s.session.record() ?? null;
+          const rec = session.record() ?? null;
+          this.records ??= new Array<Record<string, unknown> | null | undefined>(n).fill(undefined);
+          this.records[i] = rec;
         } catch {
-          this.fail(s);
+          this.fail(i);
         }
       }
-      if (s.state !== OPEN) s.session = undefined;
+      if (this.state(i) !== OPEN) sessions[i] = undefined;
     }
-    // Only open sessions and kept records matter from now on (in priority order).
-    this.slots = this.slots.filter((s) => s.state === OPEN || (s.state === DONE && !s.isRejected));
   }
 
   private release(): void {
