@@ -5,6 +5,7 @@
 // exit code 2 and one line naming the file and byte offset, after every packet before the damage
 // was processed and every flow ended. See docs/scan.md.
 
+import { tuneHeapForSensor } from '../../engine/heap.js';
 import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -106,6 +107,7 @@ export function registerScan(program: Command, io: CliIo): void {
 }
 
 async function scan(inputs: string[], opts: ScanOptions, io: CliIo): Promise<void> {
+  tuneHeapForSensor();
   const format = opts.format ?? (io.isStdoutTty ? 'table' : 'eve');
   if (format !== 'eve' && format !== 'table') throw new UsageError(`--format must be eve or table, not "${format}"`);
   if (opts.interface === undefined && inputs.length === 0) throw new UsageError('scan: give capture files, - for stdin, or --interface');

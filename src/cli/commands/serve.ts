@@ -3,6 +3,7 @@
 // account (one-time password printed, or MINERWATCH_ADMIN_PASSWORD) and scans the bundled sample
 // capture, so the queue holds a triaged example alert.
 
+import { tuneHeapForSensor } from '../../engine/heap.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,6 +226,7 @@ export async function startServe(opts: ServeOptions, io: CliIo): Promise<Running
     closers.push(() => syslog!.close());
     io.stderr.write(`Syslog: ${syslog.bound.map((b) => `${b.transport}://${b.host}:${b.port}`).join(', ')}\n`);
   }
+  if (isSensor && (opts.replay !== undefined || opts.interface !== undefined)) tuneHeapForSensor();
   if (isSensor && opts.replay) {
     for (const file of opts.replay) {
       io.stderr.write(`Replaying ${file}\n`);
