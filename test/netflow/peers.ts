@@ -37,7 +37,16 @@ export async function pmacctExport(pcap: string, port: number, version: 9 | 10):
       '',
     ].join('\n'),
   );
-  await run('pmacctd', ['-f', conf], { timeout: 30_000 });
+  try {
+    await run('pmacctd', ['-f', conf], { timeout: 30_000 });
+  } catch (e) {
+    // At the end of the savefile the core tells the plugin to stop; on a loaded machine the plugin
+    // can finish (it flushes and exports everything first) before the core has detached from it,
+    // and the core then exits non-zero with "connection lost". That run exported in full (the
+    // caller compares every conversation with tshark); any other failure is one.
+    const out = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
+    if (!(/nfprobe.*Shutting down on user request/.test(out) && /connection lost to '[^']*nfprobe/.test(out))) throw e;
+  }
 }
 
 /** nfpcapd builds nfdump files from `pcap`; returns the directory holding them. */
