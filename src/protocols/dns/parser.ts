@@ -67,39 +67,16 @@ function u32(b: Uint8Array, o: number): number {
 
 /** Presentation bytes of the name being read (escapes take up to 4 bytes per wire byte). */
 const nameScratch = Buffer.allocUnsafe(255 * 4 + 8);
+/** Bytes walkName wrote to nameScratch in its last call with `build`. */
+let builtLength = 0;
 
 /**
- * Walks a possibly compressed name at `off` without building it: the offset after the name in
- * place, or the error. The same rules as readName.
+ * Walks a possibly compressed name at `off`: the offset after the name in place, or the error.
+ * Pointers must point backwards and are followed at most MAX_POINTER_JUMPS times. With `build`,
+ * the presentation form (lower case, `.` and `\` escaped, other non-printables as \DDD) goes to
+ * nameScratch.
  */
-export function skipName(b: Uint8Array, off: number): number | DnsErrorCode {
-  let pos = off;
-  let next = -1;
-  let jumps = 0;
-  let wireLen = 0;
-  for (;;) {
-    if (pos >= b.length) return 'truncated';
-    const len = b[pos]!;
-    if (len === 0) return next < 0 ? pos + 1 : next;
-    const kind = len & 0xc0;
-    if (kind === 0xc0) {
-      if (pos + 1 >= b.length) return 'truncated';
-      const target = ((len & 0x3f) << 8) | b[pos + 1]!;
-      if (next < 0) next = pos + 2;
-      if (target >= pos || ++jumps > MAX_POINTER_JUMPS) return 'name_loop';
-      pos = target;
-      continue;
-    }
-    if (kind !== 0) return 'bad_label';
-    if (pos + 1 + len > b.length) return 'truncated';
-    wireLen += len + 1;
-    if (wireLen > 255) return 'name_too_long';
-    pos += len + 1;
-  }
-}
-
-/** Read a possibly compressed name at `off`. `next` is the offset after the name in place. */
-export function readName(b: Uint8Array, off: number): NameResult {
+function walkName(b: Uint8Array, off: number, build: boolean): number | DnsErrorCode {
   const out = nameScratch;
   let n = 0;
   let pos = off;
@@ -127,25 +104,39 @@ export function readName(b: Uint8Array, off: number): NameResult {
     if (pos + 1 + len > b.length) return 'truncated';
     wireLen += len + 1;
     if (wireLen > 255) return 'name_too_long';
-    if (n > 0) out[n++] = 0x2e;
-    for (let i = pos + 1; i <= pos + len; i++) {
-      const c = b[i]!;
-      if (c >= 0x41 && c <= 0x5a) out[n++] = c + 32;
-      else if (c === 0x2e || c === 0x5c) {
-        out[n++] = 0x5c;
-        out[n++] = c;
-      } else if (c > 0x20 && c < 0x7f) out[n++] = c;
-      else {
-        // \DDD, three decimal digits
-        out[n++] = 0x5c;
-        out[n++] = 0x30 + Math.floor(c / 100);
-        out[n++] = 0x30 + (Math.floor(c / 10) % 10);
-        out[n++] = 0x30 + (c % 10);
+    if (build) {
+      if (n > 0) out[n++] = 0x2e;
+      for (let i = pos + 1; i <= pos + len; i++) {
+        const c = b[i]!;
+        if (c >= 0x41 && c <= 0x5a) out[n++] = c + 32;
+        else if (c === 0x2e || c === 0x5c) {
+          out[n++] = 0x5c;
+          out[n++] = c;
+        } else if (c > 0x20 && c < 0x7f) out[n++] = c;
+        else {
+          out[n++] = 0x5c;
+          out[n++] = 0x30 + Math.floor(c / 100);
+          out[n++] = 0x30 + (Math.floor(c / 10) % 10);
+          out[n++] = 0x30 + (c % 10);
+        }
       }
     }
     pos += len + 1;
   }
-  return { name: out.toString('latin1', 0, Math.min(n, MAX_NAME_CHARS)), next };
+  builtLength = n;
+  return next;
+}
+
+/** The offset after the name at `off`, or the error, without building the name. */
+export function skipName(b: Uint8Array, off: number): number | DnsErrorCode {
+  return walkName(b, off, false);
+}
+
+/** Read a possibly compressed name at `off`. `next` is the offset after the name in place. */
+export function readName(b: Uint8Array, off: number): NameResult {
+  const next = walkName(b, off, true);
+  if (typeof next === 'string') return next;
+  return { name: nameScratch.toString('latin1', 0, Math.min(builtLength, MAX_NAME_CHARS)), next };
 }
 
 function ipv6Text(b: Uint8Array, o: number): string {
