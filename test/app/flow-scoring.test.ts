@@ -6,11 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyseFlows } from '../../src/analytics/index.js';
 import { Runtime } from '../../src/app/runtime.js';
 import { startServe } from '../../src/cli/commands/serve.js';
+import { main } from '../../src/cli/main.js';
 import { UsageError, type CliIo } from '../../src/cli/io.js';
 import { detectFlowMiners, FLOW_MINER_SID, FLOW_STREAM_INTERVAL_US, poolIntel } from '../../src/detect/flow-scoring/index.js';
 import { importFlowFiles } from '../../src/ingest/flow-imports/index.js';
@@ -124,6 +125,33 @@ describe('flow scoring in the runtime', () => {
       expect(off.runtime.metrics.render()).not.toContain('minerwatch_flow_scoring');
     } finally {
       await off.close();
+    }
+  });
+
+  it('flows import scores what it imports and stores the flow alert (untriaged, for a running serve)', async () => {
+    const startS = Date.UTC(2026, 10, 26, 9) / 1000;
+    const log = join(dir, 'import-conn.log');
+    writeFileSync(log, minerConnLog(startS, 45));
+    const cli = (): CliIo & { out: () => string } => {
+      const stdout = new PassThrough();
+      let out = '';
+      stdout.on('data', (c: Buffer) => (out += c.toString()));
+      return { stdout, stderr: new PassThrough(), stdin: Readable.from([]), isStdoutTty: false, env: {}, out: () => out };
+    };
+    const db = join(dir, 'import.db');
+    const off = cli();
+    expect(await main(['node', 'minerwatch', 'flows', 'import', log, '--format', 'zeek-conn', '--db', db, '--no-score'], off)).toBe(0);
+    expect(JSON.parse(off.out())).not.toHaveProperty('alerts');
+    const on = cli();
+    expect(await main(['node', 'minerwatch', 'flows', 'import', log, '--format', 'zeek-conn', '--db', db], on)).toBe(0);
+    expect(JSON.parse(on.out())).toMatchObject({ records: 45, stored: 0, alerts: 1, alerts_new: 1 });
+    const rt = await Runtime.open({ db, alertPcapDir: join(dir, 'import-pcaps') }, new ManualClock(startS * 1e6));
+    try {
+      const stored = await rt.store.listAlerts({ source: 'flows', limit: 10 });
+      expect(stored.map((a) => [a.src_ip, a.dest_ip, a.alert.signature_id, a.triage_verdict])).toEqual([[CLIENT, SERVER, FLOW_MINER_SID, null]]);
+      expect(stored[0]?.explanation).toMatch(/over 45 connections/);
+    } finally {
+      await rt.close();
     }
   });
 });

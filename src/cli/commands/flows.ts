@@ -5,7 +5,8 @@
 
 import type { Command } from 'commander';
 import { analyseFlows, formatAnalysisTable } from '../../analytics/index.js';
-import { detectFlowMiners, poolIntel } from '../../detect/flow-scoring/index.js';
+import { detectFlowMiners, FlowStreamScorer, poolIntel } from '../../detect/flow-scoring/index.js';
+import type { FlowRecord } from '../../flows/types.js';
 import { importFlowFiles, IMPORT_FORMATS, type ImportFormat } from '../../ingest/flow-imports/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
@@ -30,6 +31,9 @@ interface ImportOpts {
   db?: string;
   tzOffset?: string;
   json?: boolean;
+  /** False with --no-score. */
+  score?: boolean;
+  pool?: string[];
 }
 
 /** "24h", "30m", "7d", "90s" to microseconds. */
@@ -81,12 +85,14 @@ export function registerFlows(program: Command, io: CliIo): void {
     .option('--db <spec>', `store: SQLite file path or postgres:// URL (default ${DEFAULT_DB})`)
     .option('--tz-offset <minutes>', 'offset of local-time columns (nfdump, PAN-OS) from UTC, minutes east', '0')
     .option('--json', 'JSON summary even on a terminal')
+    .option('--no-score', 'do not score the imported flows as miner behaviour (flow-only alerts)')
     .action(async (files: string[], opts: ImportOpts) => {
-      // Commander lets the parent `flows` take --db/--json written after `import`: read both.
+      // Commander lets the parent `flows` take --db/--json/--pool written after `import`: read them.
       const parent = flows.opts<FlowsOpts>();
       const db = opts.db ?? parent.db;
       const json = opts.json ?? parent.json;
-      io.exitCode = await runImport(files, { ...opts, ...(db !== undefined ? { db } : {}), ...(json !== undefined ? { json } : {}) }, io);
+      const pool = parent.pool;
+      io.exitCode = await runImport(files, { ...opts, pool, ...(db !== undefined ? { db } : {}), ...(json !== undefined ? { json } : {}) }, io);
     });
 }
 
@@ -111,12 +117,7 @@ async function runFlows(opts: FlowsOpts, io: CliIo): Promise<number> {
     toUs = systemClock.nowUs();
     fromUs = toUs - d;
   }
-  const pools = new Map<string, string>();
-  for (const p of opts.pool) {
-    const [addr, name] = p.split('=', 2);
-    if (!addr || !parseIp(addr)) throw new UsageError(`--pool: not an address: "${p}"`);
-    pools.set(addr, name || 'given with --pool');
-  }
+  const pools = poolAddresses(opts.pool);
   const store = await open(opts.db ?? DEFAULT_DB);
   try {
     const analysis = await analyseFlows(store, { ip: opts.ip, ...(opts.peer ? { peer: opts.peer } : {}), fromUs, toUs });
@@ -141,28 +142,53 @@ async function runFlows(opts: FlowsOpts, io: CliIo): Promise<number> {
   return 0;
 }
 
+/** `--pool address[=name]` values as address -> name. */
+function poolAddresses(values: readonly string[]): Map<string, string> {
+  const pools = new Map<string, string>();
+  for (const p of values) {
+    const [addr, name] = p.split('=', 2);
+    if (!addr || !parseIp(addr)) throw new UsageError(`--pool: not an address: "${p}"`);
+    pools.set(addr, name || 'given with --pool');
+  }
+  return pools;
+}
+
 async function runImport(files: string[], opts: ImportOpts, io: CliIo): Promise<number> {
   if (!IMPORT_FORMATS.includes(opts.format as ImportFormat)) {
     throw new UsageError(`--format: expected one of ${IMPORT_FORMATS.join(', ')}, got "${opts.format}"`);
   }
   const tz = Number(opts.tzOffset ?? '0');
   if (!Number.isInteger(tz)) throw new UsageError(`--tz-offset: expected minutes, got "${opts.tzOffset ?? ''}"`);
+  const pools = poolAddresses(opts.pool ?? []);
   const store = await open(opts.db ?? DEFAULT_DB);
   try {
+    // The imported records also go through the flow-only scorer `serve` runs on what it collects,
+    // so a miner's pattern in imported flows raises the same alert (stored untriaged: a running
+    // serve picks it up for triage).
+    const scorer = opts.score === false ? undefined : new FlowStreamScorer({ clock: systemClock, intel: () => poolIntel({ addresses: pools }) });
+    const sink = {
+      putFlows: async (records: FlowRecord[]): Promise<number> => {
+        scorer?.add(records);
+        return store.putFlows(records);
+      },
+    };
     let res;
     try {
-      res = await importFlowFiles(files, opts.format as ImportFormat, store, { tzOffsetMinutes: tz });
+      res = await importFlowFiles(files, opts.format as ImportFormat, sink, { tzOffsetMinutes: tz });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw new UsageError(`cannot read ${e.path ?? ''}: ${e.code}`);
       throw err;
     }
+    const alerts = scorer ? scorer.pass().alerts : [];
+    const newAlerts = alerts.length > 0 ? await store.putAlerts(alerts, systemClock.nowUs()) : 0;
     if (opts.json || !io.isStdoutTty) {
-      io.stdout.write(`${JSON.stringify(res)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...res, ...(scorer ? { alerts: alerts.length, alerts_new: newAlerts } : {}) })}\n`);
       for (const b of res.badExamples) io.stderr.write(`${b}\n`);
     } else {
       io.stdout.write(`${res.files} files, ${res.lines} lines: ${res.records} flow records (${res.stored} new), ${res.bad} bad lines\n`);
       for (const b of res.badExamples) io.stdout.write(`  ${b}\n`);
+      for (const a of alerts) io.stdout.write(`ALERT ${a.explanation} (confidence ${a.confidence})\n`);
     }
   } finally {
     await store.close();
