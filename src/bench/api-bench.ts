@@ -1,24 +1,28 @@
 // Alert-queue API benchmark (target: GET /api/alerts answers within 50 ms at the 95th percentile
 // with a million alerts stored). A seeded million alerts of mixed sources, signatures and
-// workflow states is built once into a SQLite file under bench/out/; the real HTTP server
+// workflow states is built once into a SQLite file under bench/out/ (or, with --store postgres,
+// loaded into a PostgreSQL schema of its own, vacuumed and analysed, dropped afterwards); the real HTTP server
 // (buildServer) listens on 127.0.0.1 with a logged-in session, and requests go over real sockets
 // one at a time: the first page, filtered pages, text search (common, rare and absent terms, short
 // terms, addresses), and keyset pages deep in the queue.
 // Each figure is the client's time from sending the request to having parsed the whole JSON body.
-// Standalone: node dist/bench/api-bench.js [--alerts N] [--requests N] [--dir PATH] [--json]
+// Standalone: node dist/bench/api-bench.js [--alerts N] [--requests N] [--dir PATH]
+//   [--store sqlite|postgres] [--pg URL] [--pg-schema NAME] [--json]
 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { buildServer } from '../server/app.js';
 import { hashPassword } from '../server/auth.js';
 import { MetricsRegistry } from '../server/prometheus.js';
 import { DAY_US } from '../store/common.js';
 import { openStore } from '../store/index.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { Store } from '../store/types.js';
 import { systemClock } from '../util/clock.js';
-import { ALERT_DAYS, BENCH_T0, alertStore, clientIp, figures, INTERNAL_CLIENTS, rng, serverIp, type Figures } from './bench-data.js';
+import { ALERT_DAYS, BENCH_T0, alertStore, clientIp, figures, fillAlerts, INTERNAL_CLIENTS, rng, serverIp, type Figures } from './bench-data.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Target of issue 7. */
@@ -33,11 +37,18 @@ export interface ApiBenchOptions {
   requests?: number;
   /** Folder of the cached SQLite data (bench/out by default). */
   dir?: string;
+  store?: 'sqlite' | 'postgres';
+  pgUrl?: string;
+  /**
+   * PostgreSQL schema to keep: loaded when it holds no alerts yet, reused as it is otherwise, never
+   * dropped (for repeated runs). Without it a schema of the process's own is loaded and dropped.
+   */
+  pgSchema?: string;
   log?: (line: string) => void;
 }
 
 export interface ApiBenchResult {
-  store: 'sqlite';
+  store: 'sqlite' | 'postgres';
   alerts: number;
   buildSeconds: number;
   buildReused: boolean;
@@ -57,15 +68,94 @@ interface Page {
 /** One request kind: builds the query string of its k-th request. */
 type Kind = (k: number) => Promise<string> | string;
 
+/** Workflow states set per batch of this many ids in one UPDATE (PostgreSQL load). */
+const STATUS_UPDATE_CHUNK = 20_000;
+
+/**
+ * Loads the benchmark's alerts into a fresh PostgreSQL schema: putAlerts in the build's batches,
+ * the workflow states as bulk UPDATEs (a million single-row updates would add minutes and no
+ * information), then VACUUM ANALYZE, as autovacuum leaves a table that has been worked on.
+ */
+async function loadPostgres(pgUrl: string, schema: string, alerts: number, log: (line: string) => void): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const store = await openStore(pgUrl, { schema, poolSize: 2 });
+  const client = new pg.Client({ connectionString: pgUrl, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    await fillAlerts(store, alerts, log, 1, async (ids, patch) => {
+      for (let i = 0; i < ids.length; i += STATUS_UPDATE_CHUNK) {
+        await client.query('UPDATE alerts SET status = $1, assignee = $2, verdict = $3 WHERE id = ANY($4::text[])', [
+          patch.status,
+          patch.assignee,
+          patch.verdict ?? null,
+          ids.slice(i, i + STATUS_UPDATE_CHUNK),
+        ]);
+      }
+    });
+    log('  VACUUM ANALYZE alerts');
+    await client.query('VACUUM (ANALYZE) alerts');
+  } finally {
+    await client.end();
+    await store.close();
+  }
+  return Math.round(Number(process.hrtime.bigint() - t0) / 1e7) / 100;
+}
+
 export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchResult> {
   const alerts = opts.alerts ?? 1_000_000;
   const requests = opts.requests ?? 500;
   const dir = opts.dir ?? path.join(ROOT, 'bench', 'out');
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const info = await alertStore(dir, alerts, log);
-  const buildSeconds = info.buildSeconds ?? info.recordedBuildSeconds;
-  log(`api: ${info.path}, ${(info.bytes / 1e9).toFixed(2)} GB, ${info.buildSeconds === null ? `reused (built in ${buildSeconds} s)` : `built in ${buildSeconds} s`}`);
-  const store: Store = await openStore(info.path);
+  const kind = opts.store ?? 'sqlite';
+  let spec: string;
+  let buildSeconds: number;
+  let buildReused = false;
+  let cleanup: () => Promise<void> = async () => undefined;
+  if (kind === 'sqlite') {
+    const info = await alertStore(dir, alerts, log);
+    buildSeconds = info.buildSeconds ?? info.recordedBuildSeconds;
+    buildReused = info.buildSeconds === null;
+    log(`api: ${info.path}, ${(info.bytes / 1e9).toFixed(2)} GB, ${buildReused ? `reused (built in ${buildSeconds} s)` : `built in ${buildSeconds} s`}`);
+    spec = info.path;
+  } else {
+    const pgUrl = opts.pgUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const schema = opts.pgSchema ?? `mw_api_bench_${process.pid}`;
+    if (opts.pgSchema === undefined) {
+      cleanup = async () => {
+        const s = new PostgresStore(pgUrl, { schema });
+        await s.dropSchema();
+        await s.close();
+      };
+    }
+    const existing = await openStore(pgUrl, { schema, poolSize: 1 });
+    const held = await existing.countAlerts({});
+    await existing.close();
+    if (held === alerts) {
+      log(`api: reusing postgres schema ${schema} (${held} alerts)`);
+      buildSeconds = 0;
+      buildReused = true;
+    } else {
+      if (held !== 0) throw new Error(`postgres schema ${schema} holds ${held} alerts, not ${alerts}`);
+      log(`api: loading ${alerts} alerts into postgres schema ${schema}...`);
+      try {
+        buildSeconds = await loadPostgres(pgUrl, schema, alerts, log);
+      } catch (err) {
+        await cleanup();
+        throw err;
+      }
+      log(`api: loaded in ${buildSeconds} s`);
+    }
+    const u = new URL(pgUrl);
+    u.searchParams.set('schema', schema);
+    spec = u.toString();
+  }
+  let store: Store;
+  try {
+    store = await openStore(spec);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
   let app: FastifyInstance | undefined;
   try {
     await store.putUser({ username: USER, password_hash: await hashPassword(PASSWORD), role: 'analyst', created_us: systemClock.nowUs() });
@@ -150,10 +240,10 @@ export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchR
       .filter(([, f]) => f.p95Ms > API_P95_TARGET_MS)
       .map(([n]) => n);
     return {
-      store: 'sqlite',
+      store: kind,
       alerts,
       buildSeconds,
-      buildReused: info.buildSeconds === null,
+      buildReused,
       byKind,
       overall: figures(all),
       targetP95Ms: API_P95_TARGET_MS,
@@ -163,6 +253,7 @@ export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchR
   } finally {
     await app?.close();
     await store.close();
+    await cleanup();
   }
 }
 
@@ -186,7 +277,12 @@ const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pat
 if (invokedDirectly) {
   const alerts = arg('alerts');
   const requests = arg('requests');
+  const store = arg('store');
+  if (store !== undefined && store !== 'sqlite' && store !== 'postgres') throw new Error('--store is sqlite or postgres');
   runApiBench({
+    ...(store !== undefined ? { store } : {}),
+    ...(arg('pg') !== undefined ? { pgUrl: arg('pg') } : {}),
+    ...(arg('pg-schema') !== undefined ? { pgSchema: arg('pg-schema') } : {}),
     ...(alerts !== undefined ? { alerts: Number(alerts) } : {}),
     ...(requests !== undefined ? { requests: Number(requests) } : {}),
     ...(arg('dir') !== undefined ? { dir: arg('dir') } : {}),

@@ -335,33 +335,47 @@ export function statusAt(k: number, total: number, r: () => number): AlertStatus
   return x < 0.9 ? 'closed' : x < 0.95 ? 'in_progress' : 'new';
 }
 
+/** Sets one workflow state on many alerts at once (a bulk path a loader may offer). */
+export type SetStatuses = (ids: string[], patch: { status: AlertStatus; assignee: string; verdict?: 'false_positive' }) => Promise<void>;
+
+/**
+ * Puts the queue benchmark's `alerts` alerts into `store` and gives them their workflow states;
+ * the states go through `setStatuses` when given, else one updateAlert per alert.
+ */
+export async function fillAlerts(store: Store, alerts: number, log: (line: string) => void, seed = 1, setStatuses?: SetStatuses): Promise<void> {
+  const r = rng(seed);
+  const sr = rng(seed + 1000);
+  let batch: Alert[] = [];
+  const flush = async (): Promise<void> => {
+    await store.putAlerts(batch, batch[batch.length - 1]?.ts_us ?? BENCH_T0);
+    batch = [];
+  };
+  const closed: string[] = [];
+  const inProgress: string[] = [];
+  for (let k = 0; k < alerts; k++) {
+    const a = alertAt(k, alerts, r);
+    batch.push(a);
+    const s = statusAt(k, alerts, sr);
+    if (s === 'closed') closed.push(a.id);
+    else if (s === 'in_progress') inProgress.push(a.id);
+    if (batch.length === BUILD_ALERT_BATCH) await flush();
+    if ((k + 1) % 200_000 === 0) log(`  ${k + 1} alerts`);
+  }
+  if (batch.length > 0) await flush();
+  log(`  setting workflow states (${closed.length} closed, ${inProgress.length} in progress)`);
+  const set: SetStatuses =
+    setStatuses ??
+    (async (ids, patch) => {
+      for (const id of ids) await store.updateAlert(id, patch);
+    });
+  await set(inProgress, { status: 'in_progress', assignee: 'analyst1' });
+  await set(closed, { status: 'closed', assignee: 'analyst1', verdict: 'false_positive' });
+}
+
 /** The alert store of the queue benchmark: `alerts` alerts with workflow states, built once under `dir`. */
 export async function alertStore(dir: string, alerts: number, log: (line: string) => void, seed = 1): Promise<BuildInfo> {
   const file = path.join(dir, `alerts-${alerts}-seed${seed}.db`);
-  return cached(file, 'alerts', alerts, seed, log, async (store) => {
-    const r = rng(seed);
-    const sr = rng(seed + 1000);
-    let batch: Alert[] = [];
-    const flush = async (): Promise<void> => {
-      await store.putAlerts(batch, batch[batch.length - 1]?.ts_us ?? BENCH_T0);
-      batch = [];
-    };
-    const closed: string[] = [];
-    const inProgress: string[] = [];
-    for (let k = 0; k < alerts; k++) {
-      const a = alertAt(k, alerts, r);
-      batch.push(a);
-      const s = statusAt(k, alerts, sr);
-      if (s === 'closed') closed.push(a.id);
-      else if (s === 'in_progress') inProgress.push(a.id);
-      if (batch.length === BUILD_ALERT_BATCH) await flush();
-      if ((k + 1) % 200_000 === 0) log(`  ${k + 1} alerts`);
-    }
-    if (batch.length > 0) await flush();
-    log(`  setting workflow states (${closed.length} closed, ${inProgress.length} in progress)`);
-    for (const id of inProgress) await store.updateAlert(id, { status: 'in_progress', assignee: 'analyst1' });
-    for (const id of closed) await store.updateAlert(id, { status: 'closed', assignee: 'analyst1', verdict: 'false_positive' });
-  });
+  return cached(file, 'alerts', alerts, seed, log, (store) => fillAlerts(store, alerts, log, seed));
 }
 
 /** Latency figures of a set of timings, in milliseconds. */

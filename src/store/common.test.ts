@@ -7,10 +7,13 @@ import {
   DEFAULT_FLOW_QUERY_LIMIT,
   MAX_FLOW_QUERY_LIMIT,
   MIN_INDEXED_TEXT_CHARS,
+  PG_TEXT_INDEX_EXPR,
   alertWhere,
   clampLimit,
   ftsPhrase,
   isIndexableText,
+  likeContains,
+  pgTextIndexPattern,
   flowDay,
   flowTableName,
   rowToFlow,
@@ -41,8 +44,9 @@ describe('store helpers', () => {
     const w = alertWhere({ status: 'new', text: '50%_x\\', after: { ts_us: 5, id: 'b' } }, 'postgres');
     expect(w.params[0]).toBe('new');
     expect(w.params[1]).toBe('%50\\%\\_x\\\\%');
-    expect(w.sql).toContain("signature ILIKE $2 ESCAPE '\\'");
-    expect(w.sql).toContain("explanation ILIKE $3 ESCAPE '\\'");
+    expect(w.params[2]).toBe('%50\\%\\_x\\\\%');
+    expect(w.sql).toContain(`${PG_TEXT_INDEX_EXPR} ILIKE $2 ESCAPE '\\'`);
+    expect(w.sql).toContain('alert_text_lacks(signature, explanation, $3)');
     expect(w.sql).toContain('(ts_us, id) < ($6, $7)');
     expect(w.params).toHaveLength(7);
     expect(alertWhere({ order: 'oldest', after: { ts_us: 1, id: 'a' } }, 'sqlite').sql).toBe('(ts_us, id) > (?, ?)');
@@ -81,10 +85,14 @@ describe('store helpers', () => {
     expect(isIndexableText('abc')).toBe(true);
   });
 
-  it('on PostgreSQL matches signature and explanation by ILIKE (trigram-indexed) and addresses by equality', () => {
-    const w = alertWhere({ text: 'pool.supportxmr' }, 'postgres');
-    expect(w.sql).toBe("(signature ILIKE $1 ESCAPE '\\' OR explanation ILIKE $2 ESCAPE '\\' OR src_ip = $3 OR dest_ip = $4)");
-    expect(w.params).toEqual(['%pool.supportxmr%', '%pool.supportxmr%', 'pool.supportxmr', 'pool.supportxmr']);
+  it('on PostgreSQL finds candidates by the character-trigram index expression, decides by ILIKE, and matches addresses by equality', () => {
+    const w = alertWhere({ text: 'pool.supportxmr:3333' }, 'postgres');
+    expect(w.sql).toBe(
+      `((${PG_TEXT_INDEX_EXPR} ILIKE $1 ESCAPE '\\' AND NOT alert_text_lacks(signature, explanation, $2)) OR src_ip = $3 OR dest_ip = $4)`,
+    );
+    expect(w.params).toEqual(['%poolqsupportxmrz3333%', '%pool.supportxmr:3333%', 'pool.supportxmr:3333', 'pool.supportxmr:3333']);
+    // The mapping leaves LIKE escapes alone: '.' and ':' are not LIKE syntax.
+    expect(pgTextIndexPattern(likeContains('a\\.b_%:'))).toBe('%a\\\\qb\\_\\%z%');
     // There is no FTS table on PostgreSQL, whatever plan is asked for.
     expect(alertWhere({ text: 'pool' }, 'postgres', 'index').sql).not.toContain('alerts_fts');
   });

@@ -157,32 +157,53 @@ export function flowValues(f: FlowRecord): SqlValue[] {
 
 export type FlowRow = Record<(typeof FLOW_COLUMNS)[number], unknown>;
 
+/** Position of each flow column in a row read as an array (FLOW_COLUMNS order). */
+const FLOW_AT = Object.fromEntries(FLOW_COLUMNS.map((c, i) => [c, i])) as Record<(typeof FLOW_COLUMNS)[number], number>;
+
+/**
+ * A flow record from a row read as an array of values in FLOW_COLUMNS order; optional fields
+ * absent in the row (NULL) stay absent, so records round-trip. A flow query may return
+ * tens of thousands of rows; reading them as arrays skips building a 21-field object per row
+ * before the record itself, about a third of the time of a large query on SQLite.
+ */
+export function valuesToFlow(v: readonly unknown[]): FlowRecord {
+  const f: FlowRecord = {
+    flow_id: String(v[FLOW_AT.flow_id]),
+    source: v[FLOW_AT.source] as FlowSource,
+    src_ip: String(v[FLOW_AT.src_ip]),
+    src_port: Number(v[FLOW_AT.src_port]),
+    dest_ip: String(v[FLOW_AT.dest_ip]),
+    dest_port: Number(v[FLOW_AT.dest_port]),
+    proto: String(v[FLOW_AT.proto]),
+    start_us: Number(v[FLOW_AT.start_us]),
+    end_us: Number(v[FLOW_AT.end_us]),
+    pkts_toserver: Number(v[FLOW_AT.pkts_toserver]),
+    pkts_toclient: Number(v[FLOW_AT.pkts_toclient]),
+    bytes_toserver: Number(v[FLOW_AT.bytes_toserver]),
+    bytes_toclient: Number(v[FLOW_AT.bytes_toclient]),
+  };
+  const communityId = v[FLOW_AT.community_id];
+  if (communityId !== null) f.community_id = String(communityId);
+  const observer = v[FLOW_AT.observer];
+  if (observer !== null) f.observer = String(observer);
+  const vlan = v[FLOW_AT.vlan];
+  if (vlan !== null) f.vlan = Number(vlan);
+  const appProto = v[FLOW_AT.app_proto];
+  if (appProto !== null) f.app_proto = String(appProto);
+  const state = v[FLOW_AT.state];
+  if (state !== null) f.state = String(state);
+  const reason = v[FLOW_AT.reason];
+  if (reason !== null) f.reason = String(reason);
+  const tcpFlags = v[FLOW_AT.tcp_flags];
+  if (tcpFlags !== null) f.tcp_flags = Number(tcpFlags);
+  const extra = v[FLOW_AT.extra];
+  if (extra !== null) f.extra = (typeof extra === 'string' ? JSON.parse(extra) : extra) as Record<string, unknown>;
+  return f;
+}
+
 /** Rebuilds a flow record; optional fields absent in the row stay absent, so records round-trip. */
 export function rowToFlow(r: FlowRow): FlowRecord {
-  const f: FlowRecord = {
-    flow_id: String(r.flow_id),
-    source: r.source as FlowSource,
-    src_ip: String(r.src_ip),
-    src_port: Number(r.src_port),
-    dest_ip: String(r.dest_ip),
-    dest_port: Number(r.dest_port),
-    proto: String(r.proto),
-    start_us: Number(r.start_us),
-    end_us: Number(r.end_us),
-    pkts_toserver: Number(r.pkts_toserver),
-    pkts_toclient: Number(r.pkts_toclient),
-    bytes_toserver: Number(r.bytes_toserver),
-    bytes_toclient: Number(r.bytes_toclient),
-  };
-  if (r.community_id !== null) f.community_id = String(r.community_id);
-  if (r.observer !== null) f.observer = String(r.observer);
-  if (r.vlan !== null) f.vlan = Number(r.vlan);
-  if (r.app_proto !== null) f.app_proto = String(r.app_proto);
-  if (r.state !== null) f.state = String(r.state);
-  if (r.reason !== null) f.reason = String(r.reason);
-  if (r.tcp_flags !== null) f.tcp_flags = Number(r.tcp_flags);
-  if (r.extra !== null) f.extra = (typeof r.extra === 'string' ? JSON.parse(r.extra) : r.extra) as Record<string, unknown>;
-  return f;
+  return valuesToFlow(FLOW_COLUMNS.map((c) => r[c]));
 }
 
 export function triageFromRow(r: Record<string, unknown>): TriageResultRow {
@@ -261,6 +282,17 @@ export function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
+/**
+ * PostgreSQL: the expression of the alerts_text_trgm index (migration 5): signature and
+ * explanation with '.' and ':' as letters, so pg_trgm keeps addresses and host:port in one word.
+ */
+export const PG_TEXT_INDEX_EXPR = "translate(signature || ' ' || explanation, '.:', 'qz')";
+
+/** A LIKE pattern mapped as PG_TEXT_INDEX_EXPR maps the text ('.' and ':' are not LIKE syntax, so escapes stay valid). */
+export function pgTextIndexPattern(pattern: string): string {
+  return pattern.replace(/[.:]/g, (c) => (c === '.' ? 'q' : 'z'));
+}
+
 /** The LIKE pattern for "contains text", with the LIKE wildcards and the escape character escaped. */
 export function likeContains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -273,7 +305,7 @@ export function likeContains(text: string): string {
  * insensitive, or when either address equals the term. A term shorter than
  * MIN_INDEXED_TEXT_CHARS keeps the plain substring scan over all four columns. `textPlan` picks how
  * a longer term is looked up (see TextPlan); PostgreSQL's planner picks for itself between its
- * trigram indexes and the queue-order walk, so there the plan only matters on SQLite.
+ * trigram index and the queue-order walk, so there the plan only matters on SQLite.
  */
 export function alertWhere(
   q: Omit<AlertQuery, 'limit'> & { limit?: number },
@@ -305,6 +337,14 @@ export function alertWhere(
     } else if (dialect === 'sqlite' && typeof textPlan === 'object') {
       // The hits travel as one JSON array parameter, so the statement text (and its cache entry) is one.
       any = [`alerts.rowid IN (SELECT value FROM json_each(${add(JSON.stringify(textPlan.hits))}))`, ...addressIs()];
+    } else if (dialect === 'postgres') {
+      // The character-trigram index finds candidates, alert_text_lacks decides (PostgreSQL
+      // migration 5); the index expression must be written exactly as the migration wrote it.
+      const pattern = likeContains(text);
+      any = [
+        `(${PG_TEXT_INDEX_EXPR} ILIKE ${add(pgTextIndexPattern(pattern))} ESCAPE '\\' AND NOT alert_text_lacks(signature, explanation, ${add(pattern)}))`,
+        ...addressIs(),
+      ];
     } else any = [...likeIn(['signature', 'explanation']), ...addressIs()];
     parts.push(`(${any.join(' OR ')})`);
   }

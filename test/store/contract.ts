@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerts/types.js';
 import type { FlowRecord } from '../../src/flows/types.js';
 import { DAY_US } from '../../src/store/common.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { expireByRetention } from '../../src/store/retention.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { makeAlert, makeFlow, SEC, T0 } from './records.js';
 
@@ -36,7 +38,9 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       const applied = async (s: Store): Promise<{ version: number; name: string }[]> =>
         (s as unknown as { appliedMigrations(): Promise<{ version: number; name: string }[]> }).appliedMigrations();
       const first = await applied(store);
-      expect(first.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+      const versions = (store.kind === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS).map((m) => m.version);
+      expect(first.map((m) => m.version)).toEqual(versions);
+      expect(versions.slice(0, 4)).toEqual([1, 2, 3, 4]);
       await store.migrate();
       await store.migrate();
       const other = await h.open();
@@ -243,6 +247,36 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
         expect(await ids({ ip: '192.0.2.200', from_us: base, to_us: base + day * SEC })).toEqual(['other-peer']);
         expect(await ids({ from_us: base + 5000 * SEC, to_us: base + 6000 * SEC })).toEqual([]);
         expect(await ids({ from_us: T0 - 400 * DAY_US, to_us: T0 - 399 * DAY_US })).toEqual([]);
+      });
+
+      it('answers a window of several days in start order, with the limit cutting inside any day', async () => {
+        // Past every other test's flows and their expiry cuts.
+        const base = T0 + 100 * DAY_US;
+        const ip = '10.4.4.4';
+        const peer = '192.0.2.77';
+        const flows: FlowRecord[] = [];
+        for (let d = 0; d < 4; d++) {
+          for (let k = 0; k < 3; k++) {
+            // The middle flow of each day is inbound, so both sides of the query meet in each day.
+            const start = base + d * DAY_US + (100 + 10 * k) * SEC;
+            flows.push(makeFlow(0, { flow_id: `w${d}-${k}`, src_ip: k === 1 ? peer : ip, dest_ip: k === 1 ? ip : peer, start_us: start, end_us: start + 5 * SEC }));
+          }
+        }
+        // Started two hours before the window (the day before), still open inside it.
+        flows.push(makeFlow(0, { flow_id: 'w-long', src_ip: ip, dest_ip: peer, start_us: base - 7200 * SEC, end_us: base + 200 * SEC }));
+        flows.push(makeFlow(0, { flow_id: 'w-other', src_ip: ip, dest_ip: '192.0.2.78', start_us: base + DAY_US + 105 * SEC, end_us: base + DAY_US + 106 * SEC }));
+        expect(await store.putFlows(flows)).toBe(flows.length);
+        const week = { from_us: base, to_us: base + 4 * DAY_US };
+        const ids = async (q: { limit?: number; peer?: string; from_us?: number; to_us?: number }): Promise<string[]> =>
+          (await store.queryFlows({ ip, ...week, ...q })).map((f) => f.flow_id);
+        const inOrder = ['w-long', 'w0-0', 'w0-1', 'w0-2', 'w1-0', 'w-other', 'w1-1', 'w1-2', 'w2-0', 'w2-1', 'w2-2', 'w3-0', 'w3-1', 'w3-2'];
+        expect(await ids({})).toEqual(inOrder);
+        for (const n of [1, 4, 5, 6, 9, 13, 14, 50]) expect(await ids({ limit: n }), `limit ${n}`).toEqual(inOrder.slice(0, n));
+        const withPeer = inOrder.filter((id) => id !== 'w-other');
+        expect(await ids({ peer })).toEqual(withPeer);
+        expect(await ids({ peer, limit: 5 })).toEqual(withPeer.slice(0, 5));
+        // A window inside one day.
+        expect(await ids({ from_us: base + 2 * DAY_US, to_us: base + 2 * DAY_US + 115 * SEC })).toEqual(['w2-0', 'w2-1']);
       });
 
       it('expires flows that ended before the cut, whole days and the straddling day', async () => {

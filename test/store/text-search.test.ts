@@ -1,5 +1,5 @@
 // Free-text search (`text` in an alert query) on real stores: SQLite through its FTS5 trigram table
-// and PostgreSQL through its pg_trgm GIN indexes (migration 4 of each). Each case writes alerts
+// (migration 4) and PostgreSQL through its pg_trgm GIN index over characters (migrations 4 and 5). Each case writes alerts
 // through the store, changes or deletes rows behind its back with plain SQL (the index must follow
 // through the triggers, or the GIN index), and searches again. Hostile terms must come back as an
 // empty or literal match, never as an error.
@@ -160,30 +160,52 @@ for (const [kind, make] of [
     });
 
     it('indexes the alerts stored before the migration ran', async () => {
-      // Undo migration 4 by hand, as a store from before it would be, and open the store again.
+      // Undo the text index migrations by hand, as a store from before them would be, and open the
+      // store again.
       if (kind === 'sqlite') {
         for (const t of ['insert', 'update', 'delete']) await h.exec(`DROP TRIGGER alerts_fts_${t}`);
         await h.exec('DROP TABLE alerts_fts');
+        await h.exec('DELETE FROM schema_migrations WHERE version = 4');
       } else {
-        await h.exec('DROP INDEX alerts_signature_trgm');
-        await h.exec('DROP INDEX alerts_explanation_trgm');
+        await h.exec('DROP INDEX alerts_text_trgm');
+        await h.exec('DROP FUNCTION alert_text_lacks');
+        await h.exec('DELETE FROM schema_migrations WHERE version IN (4, 5)');
       }
-      await h.exec('DELETE FROM schema_migrations WHERE version = 4');
       await h.store.putAlerts([makeAlert(200, { id: 'before-4', explanation: 'Stored before the index: nanopool' })], T0);
       await h.reopen();
       expect(await ids('NANOPOOL')).toEqual(['before-4']);
       expect(await ids('wallet 4A12')).toEqual(['a00012']);
       if (kind === 'postgres') {
-        // The planner can answer the store's own condition from the trigram indexes (at this size
+        // The planner can answer the store's own condition from the trigram index (at this size
         // it would rather read the table, so sequential scans are ruled out to see that it can).
-        const w = alertWhere({ text: 'nanopool' }, 'postgres');
-        await h.exec('BEGIN');
-        await h.exec('SET LOCAL enable_seqscan = off');
-        const plan = (await h.exec(`EXPLAIN SELECT id FROM alerts WHERE ${w.sql}`, w.params as string[])).map((r) => String(r['QUERY PLAN'])).join('\n');
-        await h.exec('COMMIT');
-        expect(plan).toContain('alerts_signature_trgm');
-        expect(plan).toContain('alerts_explanation_trgm');
+        for (const term of ['nanopool', '203.0.113.2:3333']) {
+          const w = alertWhere({ text: term }, 'postgres');
+          await h.exec('BEGIN');
+          await h.exec('SET LOCAL enable_seqscan = off');
+          const plan = (await h.exec(`EXPLAIN SELECT id FROM alerts WHERE ${w.sql}`, w.params as string[])).map((r) => String(r['QUERY PLAN'])).join('\n');
+          await h.exec('COMMIT');
+          expect(plan, term).toContain('alerts_text_trgm');
+        }
+        const indexes = (await h.exec("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'alerts' AND indexname LIKE '%trgm'")).map((r) => r.indexname);
+        expect(indexes).toEqual(['alerts_text_trgm']);
       }
+    });
+
+    it('matches dots and colons only as themselves, though the index sees them as letters', async () => {
+      const lookalikes = [
+        makeAlert(300, { id: 'dotted', explanation: 'Host 10.9.8.7 logged in to pool.qz-mining.net:3333' }),
+        makeAlert(301, { id: 'lettered', explanation: 'Host 10q9q8q7 logged in to poolqqz-miningqnetz3333' }),
+      ];
+      await h.store.putAlerts(lookalikes, T0);
+      expect(await ids('10.9.8.7')).toEqual(['dotted']);
+      expect(await ids('10q9q8q7')).toEqual(['lettered']);
+      expect(await ids('pool.qz-mining.net:3333')).toEqual(['dotted']);
+      expect(await ids('POOLQQZ-MININGQNETZ')).toEqual(['lettered']);
+      expect(await ids('net:33')).toEqual(['dotted']);
+      expect(await ids('netz33')).toEqual(['lettered']);
+      expect(await h.store.countAlerts({ text: '8.7 logged' })).toBe(1);
+      // A term across the signature and the explanation matches neither.
+      expect(await ids(`${lookalikes[0]!.alert.signature.slice(-4)} Host 10.9`)).toEqual([]);
     });
 
     if (kind === 'sqlite') {

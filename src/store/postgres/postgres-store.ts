@@ -27,11 +27,10 @@ import {
   flowDay,
   flowTableName,
   flowValues,
-  rowToFlow,
   rowToStoredAlert,
   triageFromRow,
+  valuesToFlow,
   type AlertRow,
-  type FlowRow,
   type SqlValue,
 } from '../common.js';
 import { checkMigrations } from '../migrations.js';
@@ -308,12 +307,11 @@ export class PostgresStore implements Store {
   async queryFlows(q: FlowQuery): Promise<FlowRecord[]> {
     const limit = clampLimit(q.limit, DEFAULT_FLOW_QUERY_LIMIT, MAX_FLOW_QUERY_LIMIT);
     if (limit === 0) return [];
-    const span = await this.pool.query<{ dur: number | null }>(
-      'SELECT max(max_duration_us) AS dur FROM flow_days WHERE day * $1::bigint <= $2 AND max_end_us >= $3',
+    // The day partitions that can hold a flow overlapping [from, to], oldest first.
+    const days = await this.pool.query<{ day: number; dur: number }>(
+      'SELECT day, max_duration_us AS dur FROM flow_days WHERE day * $1::bigint <= $2 AND max_end_us >= $3 ORDER BY day',
       [DAY_US, q.to_us, q.from_us],
     );
-    const dur = span.rows[0]?.dur;
-    if (dur === null || dur === undefined) return [];
     const cols = FLOW_COLUMNS.join(', ');
     const hasPeer = q.peer !== undefined;
     const bounds = 'start_us >= $2 AND start_us <= $3 AND end_us >= $4';
@@ -321,10 +319,25 @@ export class PostgresStore implements Store {
       UNION ALL
       SELECT ${cols} FROM flows WHERE dest_ip = $1 AND ${bounds} AND src_ip <> $1${hasPeer ? ' AND src_ip = $6' : ''}
       ORDER BY start_us, flow_id LIMIT $5`;
-    const params: SqlValue[] = [q.ip, q.from_us - Number(dur), q.to_us, q.from_us, limit];
-    if (hasPeer) params.push(q.peer ?? null);
-    const r = await this.pool.query<FlowRow>(sql, params);
-    return r.rows.map(rowToFlow);
+    // One statement per day: a partition holds the flows that start in its day, so the days'
+    // answers in day order are the window's answer in start order, and the later days are never
+    // read once the limit is met. Over the whole window at once the planner reads every matching
+    // row before its top-N sort: a popular server's week is 100 000 rows for a 10 000-row answer.
+    const out: FlowRecord[] = [];
+    for (const d of days.rows) {
+      const dayStart = d.day * DAY_US;
+      // A flow of this day overlaps the window only if it started at most its day's longest duration before `from`.
+      const lo = Math.max(q.from_us - Number(d.dur), dayStart);
+      const hi = Math.min(q.to_us, dayStart + DAY_US - 1);
+      if (lo > hi) continue;
+      const params: SqlValue[] = [q.ip, lo, hi, q.from_us, limit - out.length];
+      if (hasPeer) params.push(q.peer ?? null);
+      // Rows as arrays: no per-row object of named columns before the record itself.
+      const r = await this.pool.query<unknown[]>({ text: sql, values: params, rowMode: 'array' });
+      for (const row of r.rows) out.push(valuesToFlow(row));
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   async expireFlows(beforeUs: number, opts: { wholeDaysOnly?: boolean } = {}): Promise<number> {
