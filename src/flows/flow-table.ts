@@ -67,22 +67,25 @@ export interface FlowTableCounters {
 
 export type FlowEndHandler<E> = (flow: Flow<E>, reason: FlowEndReason) => void;
 
+// Hashes and address words are kept as signed 32-bit integers (`| 0`): V8 stores those in an
+// object's fields as small integers, while values of 2^31 and above would each be a separate
+// heap number, one more memory read per comparison in the lookup.
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h | 0;
 }
 
 function addrWord(a: Uint8Array): number {
-  if (a.length === 4) return ((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0;
+  if (a.length === 4) return (a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!;
   let h = 0;
   for (let i = 0; i + 3 < a.length; i += 4) {
     h = Math.imul(h ^ ((a[i]! << 24) | (a[i + 1]! << 16) | (a[i + 2]! << 8) | a[i + 3]!), 0x9e3779b1);
   }
-  return h >>> 0;
+  return h | 0;
 }
 
 function sameAddr(a: Uint8Array, b: Uint8Array): boolean {

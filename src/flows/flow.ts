@@ -41,32 +41,32 @@ export type FlowEndReason = 'timeout' | 'active-timeout' | 'forced' | 'shutdown'
 
 export class Flow<E = unknown> implements FlowInfo {
   // Key, client (originator) side first. Addresses are copies owned by the flow.
-  readonly protocol: number;
-  readonly vlan: number;
-  readonly innerVlan: number;
+  readonly protocol: number = 0;
+  readonly vlan: number = 0;
+  readonly innerVlan: number = 0;
   /** IPv6 addresses (IPv4 ones live in the words: no array per flow). */
   private readonly clientAddr6: Uint8Array | undefined;
   private readonly serverAddr6: Uint8Array | undefined;
-  readonly clientPort: number;
-  readonly serverPort: number;
+  readonly clientPort: number = 0;
+  readonly serverPort: number = 0;
   /** 32-bit words of the addresses (the address itself for IPv4, a hash for IPv6). */
-  readonly clientWord: number;
-  readonly serverWord: number;
-  readonly hash: number;
+  readonly clientWord: number = 0;
+  readonly serverWord: number = 0;
+  readonly hash: number = 0;
 
   // FlowInfo for analysers and detectors. The texts are built on first use (most at the flow's
   // end, for its record), so a flow carries no strings through its life in the table.
   /** The 48-bit flow id as a number; `flowId` is its decimal text. */
-  readonly flowIdNumber: number;
+  readonly flowIdNumber: number = 0;
   readonly transport: 'tcp' | 'udp';
-  readonly isOrientationFromSyn: boolean;
+  readonly isOrientationFromSyn: boolean = false;
   private flowIdText: string | undefined = undefined;
   private communityIdText: string | undefined = undefined;
   private clientIpText: string | undefined = undefined;
   private serverIpText: string | undefined = undefined;
 
-  readonly startUs: number;
-  lastUs: number;
+  readonly startUs: number = 0;
+  lastUs: number = 0;
   pktsToServer = 0;
   pktsToClient = 0;
   bytesToServer = 0;
@@ -91,7 +91,7 @@ export class Flow<E = unknown> implements FlowInfo {
   listNext: Flow<E> | undefined = undefined;
   /** Packet time the flow was last put at the tail of its timeout list (at most `lastUs`). */
   listUs = 0;
-  timeoutClass: number;
+  timeoutClass: number = 0;
   isEnded = false;
 
   /** What the engine keeps on the flow (reassembly, analyser sessions). */
