@@ -198,7 +198,10 @@ export function runCollectorBench(opts: { seconds?: number } = {}): CollectorBen
   return out;
 }
 
-function table(rows: CollectorBenchResult[]): string {
+/** Target of the flows issue: decode rate of every version, records per second of wall time. */
+export const COLLECTOR_DECODE_TARGET_RECORDS_PER_S = 1_000_000;
+
+export function collectorTable(rows: CollectorBenchResult[]): string {
   const lines = ['version  decode rec/s (wall)  decode rec/s (cpu)  decode MB/s  +normalise+pair rec/s (wall)  (cpu)'];
   for (const r of rows) {
     lines.push(
@@ -213,6 +216,8 @@ function table(rows: CollectorBenchResult[]): string {
     );
   }
   lines.push(`load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} CPUs`);
+  const slow = rows.filter((r) => r.decode_records_per_s < COLLECTOR_DECODE_TARGET_RECORDS_PER_S).map((r) => r.version);
+  lines.push(`target decode >= ${COLLECTOR_DECODE_TARGET_RECORDS_PER_S} records/s per version: ${slow.length === 0 ? 'PASS' : `FAIL (${slow.join(', ')})`}`);
   return lines.join('\n');
 }
 
@@ -221,5 +226,5 @@ if (invokedDirectly) {
   const i = process.argv.indexOf('--seconds');
   const seconds = i >= 0 ? Number(process.argv[i + 1]) : undefined;
   const res = runCollectorBench(seconds !== undefined ? { seconds } : {});
-  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(res, null, 2)}\n` : `${table(res)}\n`);
+  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(res, null, 2)}\n` : `${collectorTable(res)}\n`);
 }

@@ -3,11 +3,17 @@
 // -v), the ratios to ndpiReader, and a flat-memory check (the same traffic mix at a quarter of the
 // size must peak at about the same memory). The capture is generated once under bench/out/ by the
 // seeded synthesiser and reused. Options: --packets N (default 5,200,000), --seed N, --only NAME.
+// It then runs the flow collector's decode benchmark (NetFlow v5, v9, IPFIX records per second)
+// and the flows-query benchmark at ten million stored flows (p95 per query kind; the store is
+// built once under bench/out/ and reused). --suites sensor,collector,flows picks the parts
+// (default all three); --flow-stores sqlite,postgres and --flows N tune the flows query.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectorTable, runCollectorBench } from './collector-bench.js';
+import { flowsQueryTable, runFlowsQueryBench } from './flows-query-bench.js';
 import { synthesise, type SynthSummary } from './synth.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -83,6 +89,22 @@ function fmt(n: number, digits = 2): string {
 }
 
 async function main(): Promise<void> {
+  const suites = new Set(arg('--suites', 'sensor,collector,flows').split(','));
+  if (suites.has('sensor')) await sensorBench();
+  if (suites.has('collector')) {
+    process.stderr.write('running the collector decode benchmark...\n');
+    process.stdout.write(`\n${collectorTable(runCollectorBench())}\n`);
+  }
+  if (suites.has('flows')) {
+    const stores = arg('--flow-stores', 'sqlite')
+      .split(',')
+      .filter((x): x is 'sqlite' | 'postgres' => x === 'sqlite' || x === 'postgres');
+    const res = await runFlowsQueryBench({ flows: Number(arg('--flows', '10000000')), stores });
+    process.stdout.write(`\n${flowsQueryTable(res)}\n`);
+  }
+}
+
+async function sensorBench(): Promise<void> {
   const packets = Number(arg('--packets', '5200000'));
   const seed = Number(arg('--seed', '1'));
   const only = arg('--only', '');
