@@ -11,7 +11,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildServer } from '../server/app.js';
@@ -23,6 +23,7 @@ import { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { Store } from '../store/types.js';
 import { systemClock } from '../util/clock.js';
 import { ALERT_DAYS, BENCH_T0, alertStore, clientIp, figures, fillAlerts, INTERNAL_CLIENTS, rng, serverIp, type Figures } from './bench-data.js';
+import { arg, isInvokedDirectly } from './cli-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Target of issue 7. */
@@ -268,12 +269,7 @@ export function apiTable(r: ApiBenchResult): string {
   return lines.join('\n');
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+const invokedDirectly = isInvokedDirectly(import.meta.url);
 if (invokedDirectly) {
   const alerts = arg('alerts');
   const requests = arg('requests');

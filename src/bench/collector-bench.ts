@@ -6,12 +6,11 @@
 // Standalone: node dist/bench/collector-bench.js [--seconds S] [--json]
 
 import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { newCounters } from '../ingest/netflow/counters.js';
 import { FlowDecoder } from '../ingest/netflow/decoder.js';
 import { FlowPairer } from '../ingest/netflow/pairing.js';
 import { toUniFlow, type RawFlowSink } from '../ingest/netflow/record.js';
+import { arg, isInvokedDirectly } from './cli-args.js';
 
 export interface CollectorBenchResult {
   version: 'v5' | 'v9' | 'ipfix';
@@ -221,10 +220,10 @@ export function collectorTable(rows: CollectorBenchResult[]): string {
   return lines.join('\n');
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+const invokedDirectly = isInvokedDirectly(import.meta.url);
 if (invokedDirectly) {
-  const i = process.argv.indexOf('--seconds');
-  const seconds = i >= 0 ? Number(process.argv[i + 1]) : undefined;
+  const s = arg('seconds');
+  const seconds = s !== undefined ? Number(s) : undefined;
   const res = runCollectorBench(seconds !== undefined ? { seconds } : {});
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(res, null, 2)}\n` : `${collectorTable(res)}\n`);
 }

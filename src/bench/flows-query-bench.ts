@@ -13,7 +13,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { FlowRecord } from '../flows/types.js';
 import { DAY_US } from '../store/common.js';
 import { openStore } from '../store/index.js';
@@ -35,6 +35,7 @@ import {
   rng,
   serverIp,
 } from './bench-data.js';
+import { arg, isInvokedDirectly, storesArg } from './cli-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Target of issue 4. */
@@ -231,14 +232,9 @@ export function flowsQueryTable(results: FlowsQueryBenchResult[]): string {
   return lines.join('\n');
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+const invokedDirectly = isInvokedDirectly(import.meta.url);
 if (invokedDirectly) {
-  const stores = arg('stores')?.split(',').filter((s): s is 'sqlite' | 'postgres' => s === 'sqlite' || s === 'postgres');
+  const stores = storesArg();
   const flows = arg('flows');
   const queries = arg('queries');
   runFlowsQueryBench({

@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Alert } from '../alerts/types.js';
 import { MINING_CATEGORY } from '../alerts/types.js';
 import type { FlowRecord } from '../flows/types.js';
@@ -16,6 +15,7 @@ import { openStore } from '../store/index.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { AlertQuery, Store } from '../store/types.js';
+import { arg, isInvokedDirectly, storesArg } from './cli-args.js';
 
 export interface StoreBenchOptions {
   flows?: number;
@@ -330,14 +330,9 @@ function table(results: StoreBenchResult[]): string {
   return lines.join('\n');
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+const invokedDirectly = isInvokedDirectly(import.meta.url);
 if (invokedDirectly) {
-  const stores = arg('stores')?.split(',').filter((s): s is 'sqlite' | 'postgres' => s === 'sqlite' || s === 'postgres');
+  const stores = storesArg();
   const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
   runStoreBench({
     ...(num(arg('flows')) !== undefined ? { flows: num(arg('flows')) } : {}),

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Alert } from '../alerts/types.js';
 import { MINING_CATEGORY } from '../alerts/types.js';
 import { Runtime } from '../app/runtime.js';
@@ -23,6 +23,7 @@ import { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { TriageReport } from '../triage/types.js';
 import { systemClock } from '../util/clock.js';
 import { BENCH_T0, BUILD_FLOW_BATCH, figures, type Figures, FLOW_DAYS, flowRecords, flowStore, minerClientIp, MINER_PAIRS, poolIp, rng, serverIp, clientIp, INTERNAL_CLIENTS } from './bench-data.js';
+import { arg, isInvokedDirectly, storesArg } from './cli-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The lab capture of a real XMRig session: 10.1.2.3:57054 -> 203.0.113.21:3333. */
@@ -273,14 +274,9 @@ export function triageTable(results: TriageBenchResult[]): string {
   return lines.join('\n');
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+const invokedDirectly = isInvokedDirectly(import.meta.url);
 if (invokedDirectly) {
-  const stores = arg('stores')?.split(',').filter((s): s is 'sqlite' | 'postgres' => s === 'sqlite' || s === 'postgres');
+  const stores = storesArg();
   const flows = arg('flows');
   const alerts = arg('alerts');
   runTriageBench({
