@@ -14,7 +14,7 @@ import { importFlowFiles } from '../../src/ingest/flow-imports/index.js';
 import { FlowCollector } from '../../src/ingest/netflow/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { MemoryFlowStore } from './memory-store.js';
-import { nfpcapd, tsharkConversations, type Conversation } from './peers.js';
+import { conversationTotals as totals, nfpcapd, tsharkConversations } from './peers.js';
 
 const run = promisify(execFile);
 const PCAP = new URL('../../../shared/corpus/zeek-cryptomining/coinhive-stratum.pcap', import.meta.url).pathname;
@@ -24,21 +24,6 @@ afterEach(async () => {
   await collector?.stop();
   collector = undefined;
 });
-
-/** Per conversation: [packets a->b, bytes a->b, packets b->a, bytes b->a] summed over the records. */
-function totals(flows: FlowRecord[], c: Conversation): number[] {
-  const t = [0, 0, 0, 0];
-  for (const f of flows) {
-    if (f.proto !== c.proto) continue;
-    const fwd = f.src_ip === c.a && f.src_port === c.aPort && f.dest_ip === c.b && f.dest_port === c.bPort;
-    const rev = f.src_ip === c.b && f.src_port === c.bPort && f.dest_ip === c.a && f.dest_port === c.aPort;
-    if (!fwd && !rev) continue;
-    const s = [f.pkts_toserver, f.bytes_toserver, f.pkts_toclient, f.bytes_toclient];
-    const o = fwd ? s : [s[2], s[3], s[0], s[1]];
-    for (let i = 0; i < 4; i++) t[i] = (t[i] ?? 0) + (o[i] ?? 0);
-  }
-  return t;
-}
 
 describe('nfdump tools as exporter and as CSV source', () => {
   it('nfreplay (v9) into the collector and nfdump CSV import store the capture conversations', async () => {

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { FlowRecord } from '../../src/flows/types.js';
 
 const run = promisify(execFile);
 
@@ -137,4 +138,19 @@ function linkHeaderBytes(protocols: string): number {
     else if (l === 'null') n += 4;
   }
   return n;
+}
+
+/** Per conversation: [packets a->b, bytes a->b, packets b->a, bytes b->a] summed over the records. */
+export function conversationTotals(flows: FlowRecord[], c: Conversation): number[] {
+  const t = [0, 0, 0, 0];
+  for (const f of flows) {
+    if (f.proto !== c.proto) continue;
+    const fwd = f.src_ip === c.a && f.src_port === c.aPort && f.dest_ip === c.b && f.dest_port === c.bPort;
+    const rev = f.src_ip === c.b && f.src_port === c.bPort && f.dest_ip === c.a && f.dest_port === c.aPort;
+    if (!fwd && !rev) continue;
+    const s = [f.pkts_toserver, f.bytes_toserver, f.pkts_toclient, f.bytes_toclient];
+    const o = fwd ? s : [s[2], s[3], s[0], s[1]];
+    for (let i = 0; i < 4; i++) t[i] = (t[i] ?? 0) + (o[i] ?? 0);
+  }
+  return t;
 }

@@ -3,11 +3,10 @@
 // counters and uptimes). The stored conversations must match tshark's packet counts and IP bytes.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FlowRecord } from '../../src/flows/types.js';
 import { FlowCollector } from '../../src/ingest/netflow/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { MemoryFlowStore } from './memory-store.js';
-import { pmacctExport, tsharkConversations, type Conversation } from './peers.js';
+import { conversationTotals as totals, pmacctExport, tsharkConversations } from './peers.js';
 
 const PCAP = new URL('../../../shared/corpus/zeek-cryptomining/coinhive-stratum.pcap', import.meta.url).pathname;
 
@@ -16,20 +15,6 @@ afterEach(async () => {
   await collector?.stop();
   collector = undefined;
 });
-
-function totals(flows: FlowRecord[], c: Conversation): number[] {
-  const t = [0, 0, 0, 0];
-  for (const f of flows) {
-    if (f.proto !== c.proto) continue;
-    const fwd = f.src_ip === c.a && f.src_port === c.aPort && f.dest_ip === c.b && f.dest_port === c.bPort;
-    const rev = f.src_ip === c.b && f.src_port === c.bPort && f.dest_ip === c.a && f.dest_port === c.aPort;
-    if (!fwd && !rev) continue;
-    const s = [f.pkts_toserver, f.bytes_toserver, f.pkts_toclient, f.bytes_toclient];
-    const o = fwd ? s : [s[2], s[3], s[0], s[1]];
-    for (let i = 0; i < 4; i++) t[i] = (t[i] ?? 0) + (o[i] ?? 0);
-  }
-  return t;
-}
 
 describe('collector with pmacct as the exporter', () => {
   for (const version of [9, 10] as const) {
