@@ -328,6 +328,7 @@ export class Runtime {
           },
           onFlowEnd: (flow, end) => mining.onFlowEnd(flow, end),
           flush: () => mining.flush(),
+          advanceTime: (nowUs) => mining.advanceTime?.(nowUs),
         };
       },
       onAlert: (alert) => {

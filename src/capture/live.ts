@@ -8,6 +8,9 @@ import { CaptureParser, type CaptureSummary } from './parser.js';
 import { feed } from './reader.js';
 import type { CapturedPacket } from './types.js';
 
+/** How often a live sensor moves packet time on by the host clock (idle flows end, held alerts go out). */
+export const LIVE_TICK_MS = 1000;
+
 export interface LiveCaptureOptions {
   /** tcpdump executable; defaults to "tcpdump" on PATH. */
   tcpdumpPath?: string;

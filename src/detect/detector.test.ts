@@ -81,29 +81,41 @@ function end(v: FlowView, endUs: number, over: Partial<FlowEnd['record']> = {}, 
 }
 
 describe('conversation rules', () => {
-  it('raises one alert when a login is confirmed by a job, merging later evidence as counted drops', () => {
+  it('holds a confirmed conversation for the hold time so the shares that follow are in its one alert', () => {
     const { det, alerts, counts } = harness();
     const v = view('101', {}, { stratum: { dialect: 'cryptonote', agent: 'XMRig/6.16.0' } });
     det.onFact(v, fact('stratum.dialect', T0 + 1, { dialect: 'cryptonote', miner_side: 'client', miner_side_basis: 'requests', is_mid_session: false }));
     det.onFact(v, fact('stratum.login', T0 + 2, { dialect: 'cryptonote', method: 'login', login: `${XMR}.rig1`, agent: 'XMRig/6.16.0', has_password: true }));
     expect(alerts).toHaveLength(0);
     det.onFact(v, fact('stratum.job', T0 + 3, { dialect: 'cryptonote', method: 'login', algo: 'cn-pico', has_seed_hash: false, has_target: true, is_in_login_result: true }, 1));
+    // Confirmed, but held: the shares of the next seconds belong in the alert.
+    expect(alerts).toHaveLength(0);
+    for (let i = 0; i < 4; i++) {
+      det.onFact(v, fact('stratum.submit', T0 + 1_000_000 * (i + 1), { dialect: 'cryptonote', method: 'submit' }));
+      det.onFact(v, fact('stratum.result', T0 + 1_000_000 * (i + 1) + 500, { dialect: 'cryptonote', request_method: 'submit', accepted: true }, 1));
+    }
+    expect(alerts).toHaveLength(0);
+    // The hold time after the login has passed: the next fact (here a new job) releases it.
+    det.onFact(v, fact('stratum.job', T0 + 2 + DEFAULT_ALERT_HOLD_US, { dialect: 'cryptonote', method: 'job', algo: 'cn-pico' }, 1));
     expect(alerts).toHaveLength(1);
     const a = alerts[0] as Alert;
-    expect(a.alert.signature_id).toBe(RULES.JOB.sid);
+    // Accepted shares are the strongest evidence: they name the alert.
+    expect(a.alert.signature_id).toBe(RULES.SHARES.sid);
     expect(a.alert.severity).toBe(1);
-    expect(a.rules).toEqual(['MW-STRATUM-JOB', 'MW-STRATUM-LOGIN', 'MW-MINER-AGENT']);
+    expect(a.rules).toEqual(['MW-STRATUM-SHARES', 'MW-STRATUM-JOB', 'MW-STRATUM-LOGIN', 'MW-MINER-AGENT']);
     expect(a.confidence).toBeGreaterThan(0.95);
-    expect(a.explanation).toBe('10.1.2.3 logged in to 198.51.100.7:3333 as XMRig/6.16.0 with a Monero wallet; the pool sent a job (algo cn-pico).');
+    expect(a.explanation).toBe('10.1.2.3 logged in to 198.51.100.7:3333 as XMRig/6.16.0 with a Monero wallet; the pool sent 2 jobs (algo cn-pico); 4 shares were submitted and accepted.');
     expect(a.evidence.wallet).toMatchObject({ coin: 'monero', address: XMR });
     expect(a.evidence.miner).toEqual({ family: 'xmrig', version: '6.16.0' });
     expect(a.evidence.stratum).toMatchObject({ dialect: 'cryptonote', agent: 'XMRig/6.16.0' });
     expect(a.ts_us).toBe(T0 + 2);
     expect(v.alerted).toBe(1);
-    det.onFact(v, fact('stratum.submit', T0 + 4, { dialect: 'cryptonote', method: 'submit' }));
-    det.onFlowEnd(v, end(v, T0 + 10));
+    // Later evidence raises no second alert: more shares are dropped, a pool name is merged.
+    det.onFact(v, fact('stratum.submit', T0 + 2 + DEFAULT_ALERT_HOLD_US + 1, { dialect: 'cryptonote', method: 'submit' }));
+    det.onFact(v, fact('http.request', T0 + 2 + DEFAULT_ALERT_HOLD_US + 2, { hostname: 'pool.supportxmr.com', http_method: 'GET', url: '/' }));
+    det.onFlowEnd(v, end(v, T0 + 10_000_000));
     expect(alerts).toHaveLength(1);
-    expect(counts.evidence_after_alert).toBe(1);
+    expect(counts.pool_name_merged).toBe(1);
   });
 
   it('reports shares and their acceptance when they arrive before confirmation', () => {
@@ -145,6 +157,7 @@ describe('conversation rules', () => {
     det.onFact(v, fact('http.request', T0, { hostname: '198.51.100.7', http_user_agent: 'cgminer 3.7.2', http_method: 'POST', url: '/' }));
     det.onFact(v, fact('stratum.dialect', T0 + 1, { dialect: 'getblocktemplate', miner_side: 'client', is_mid_session: false }));
     det.onFact(v, fact('stratum.job', T0 + 2, { dialect: 'getblocktemplate', method: 'getblocktemplate', has_seed_hash: false, has_target: true, is_in_login_result: false }, 1));
+    det.onFlowEnd(v, end(v, T0 + 10));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.rules).toEqual(['MW-STRATUM-JOB', 'MW-HTTP-MINING', 'MW-MINER-AGENT']);
     expect(alerts[0]?.explanation).toBe('10.1.2.3 asked 198.51.100.7:8332 for mining work over HTTP (getblocktemplate) as cgminer 3.7.2; the pool sent a job.');
@@ -186,6 +199,9 @@ describe('names, learned addresses and browser mining', () => {
     const conv = view('203', { serverIp: '198.51.100.9' });
     det.onFact(conv, fact('stratum.login', T0 + 30_000_000, { dialect: 'cryptonote', method: 'login', login: XMR, has_password: true }));
     det.onFact(conv, fact('stratum.job', T0 + 30_000_001, { dialect: 'cryptonote', method: 'login', algo: 'rx/0', has_seed_hash: true, has_target: true, is_in_login_result: true }, 1));
+    expect(alerts).toHaveLength(2);
+    // Time moves on (a live capture's clock) past the hold time: the held alert goes out.
+    det.advanceTime(T0 + 30_000_000 + DEFAULT_ALERT_HOLD_US);
     expect(alerts).toHaveLength(3);
     expect(alerts[2]?.explanation).toBe('10.1.2.3 logged in to la01.supportxmr.com:3333 (198.51.100.9) with a Monero wallet; the pool sent a job (algo rx/0).');
     expect(alerts[2]?.evidence.intel).toMatchObject({ learned_name: 'la01.supportxmr.com', learned_scope: 'client' });
@@ -329,6 +345,7 @@ describe('alert ids', () => {
       const v = view('601');
       det.onFact(v, fact('stratum.subscribe', T0, { method: 'mining.subscribe' }));
       det.onFact(v, fact('stratum.job', T0 + 1, { method: 'mining.notify' }, 1));
+      det.onFlowEnd(v, end(v, T0 + 2));
       return alerts[0] as Alert;
     };
     const a = run();

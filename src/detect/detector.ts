@@ -1,9 +1,10 @@
 // Mining detection policy over the analysers' fact events and the flow records: the `Detector`
 // the engine calls (src/engine/types.ts). It accumulates evidence per flow, fires rules from the
 // catalogue (rules.ts), and raises at most one alert per flow and rule family, with the evidence
-// merged. Timing: an alert is emitted as soon as the conversation is confirmed (a login or
-// subscribe and then a job from the pool), otherwise once the named hold time of packet time has
-// passed after the family's first match, otherwise at flow end. Later evidence on an already
+// merged. Timing: a family's alert is emitted once the named hold time of packet time has passed
+// after its first match (so a conversation confirmed by the pool's job also carries the shares
+// submitted and answered right after it), or at flow end if that comes first; on a live capture
+// the host clock moves packet time on (`advanceTime`), so a quiet network does not hold it longer. Later evidence on an already
 // alerted family is counted (`detect.evidence_after_alert`) and dropped: the flow's EVE record
 // still carries the full protocol objects. Cryptocurrency nodes produce an informational notice,
 // never a mining alert; JSON-RPC without a mining method produces nothing.
@@ -267,6 +268,7 @@ export class MiningDetector implements Detector {
       hasTls: false,
       hasLearnedCheck: false,
       nodeNoticed: false,
+      view: flow,
     };
     const app = flow.appProto();
     if (app) ev.flow.appProto = app;
@@ -545,16 +547,13 @@ export class MiningDetector implements Detector {
 
   /** After each fact: emit a confirmed conversation now; fold pool names into it. */
   private settle(ev: FlowEvidence, flow: FlowView, tsUs: number): void {
-    const conv = ev.families.get('conversation');
-    if (conv && !conv.isEmitted) {
-      const c = ev.conversation;
-      const isConfirmed = (c.hasLogin || c.hasSubscribe || c.submits > 0 || (c.dialect !== undefined && HTTP_DIALECTS.has(c.dialect))) && c.jobs > 0;
-      if (isConfirmed) {
-        ev.flow.records = flow.protocolRecords();
-        this.emit(ev, 'conversation', flow);
+    let due = false;
+    for (const st of ev.families.values()) {
+      if (!st.isEmitted && st.deadlineUs <= tsUs) {
+        due = true;
+        break;
       }
     }
-    const due = [...ev.families.values()].some((s) => !s.isEmitted && s.deadlineUs <= tsUs);
     if (due) {
       ev.flow.records = flow.protocolRecords();
       for (const family of FAMILY_ORDER) {
@@ -564,8 +563,13 @@ export class MiningDetector implements Detector {
     }
   }
 
+  /** Packet time moved on without a packet (live capture, the host clock): emit what is due. */
+  advanceTime(nowUs: number): void {
+    this.releaseDue(nowUs, undefined);
+  }
+
   /** Emits every held family whose hold time has passed by packet time `nowUs` (other flows). */
-  private releaseDue(nowUs: number, currentFlowId: string): void {
+  private releaseDue(nowUs: number, currentFlowId: string | undefined): void {
     // The earliest deadline of any held family: most facts arrive before it and cost one compare.
     if (nowUs < this.nextDeadlineUs) return;
     let next = Number.POSITIVE_INFINITY;
@@ -611,7 +615,7 @@ export class MiningDetector implements Detector {
     const top = fired[0];
     if (!top) return;
     const alert = this.buildAlert(ev, family, top, fired, st);
-    flow?.markAlerted();
+    (flow ?? ev.view)?.markAlerted();
     this.ctx.markFlowForCapture(ev.flow.flowId, `alert-${alert.id}`);
     this.ctx.count('alerts');
     this.ctx.count(`alerts.${family}`);

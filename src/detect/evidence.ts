@@ -3,6 +3,7 @@
 // point at a pool (DNS, TLS, HTTP, addresses learned from DNS). Plain data, so an alert can be
 // built from it after the flow itself is gone.
 
+import type { FlowView } from '../engine/types.js';
 import type { PoolNameMatch } from '../intel/index.js';
 import type { LearnedAddress } from '../intel/learned-addresses.js';
 import type { MinerAgent } from '../intel/agents.js';
@@ -80,6 +81,11 @@ export interface FlowEvidence {
   hasTls: boolean;
   hasLearnedCheck: boolean;
   nodeNoticed: boolean;
+  /**
+   * The live flow, kept only while detection holds this evidence (until the flow ends or its state
+   * is evicted): an alert released from another flow's fact or a clock tick still marks it.
+   */
+  view?: FlowView;
 }
 
 export function newConversation(): ConversationEvidence {

@@ -126,10 +126,13 @@ export class Engine implements AnalysisHost {
   /**
    * Live capture: time passes while no packet comes. Ends the flows idle past their timeout at
    * `nowUs` (the capture clock, which for live capture is the host clock), so a connection that
-   * went quiet is reported and detected without waiting for another packet.
+   * went quiet is reported and detected without waiting for another packet, and lets detection
+   * emit the alerts whose hold time has passed.
    */
   advanceTime(nowUs: number): void {
-    if (!this.isFinished) this.table.expire(nowUs);
+    if (this.isFinished) return;
+    this.table.expire(nowUs);
+    this.detector?.advanceTime?.(nowUs);
   }
 
   /** End of input: ends every flow, lets detection flush, closes alert captures. */

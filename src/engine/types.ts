@@ -55,6 +55,8 @@ export interface Detector {
   onFlowEnd(flow: FlowView, end: FlowEnd): void;
   /** End of input: emit whatever alerts are still held through `emitAlert`. */
   flush(): void;
+  /** Packet time moved on to `nowUs` without a packet (live capture): emit what has come due. */
+  advanceTime?(nowUs: number): void;
 }
 
 /** Builds a detector once the engine can give it its context. */

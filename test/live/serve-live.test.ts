@@ -12,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB, inClientNamespace, setup, startMiner, teardown } from '../lab/lab.js';
 import { CLI, LineLog, exited, kill } from './live.js';
 
+/** The conversation alert is named by its strongest rule: accepted shares, else the pool's job. */
+const CONVERSATION_SIGNATURES = ['MINERWATCH Mining shares submitted to a pool', 'MINERWATCH Mining pool pushed work to a client'];
+
 const PASSWORD = 'live-test-admin-password';
 /** A port on the client namespace's own loopback (nothing else listens there). */
 const PORT = 18_000 + (process.pid % 1000);
@@ -117,7 +120,7 @@ beforeAll(async () => {
   while (Date.now() < deadline) {
     const list = await request('GET', `/api/alerts?ip=${LAB.clientIp}`, { cookie });
     const alerts = (JSON.parse(list.body) as { alerts: AlertSummary[] }).alerts ?? [];
-    minerAlert = alerts.find((a) => a.dest_ip === LAB.poolIp && a.dest_port === LAB.poolPort && a.signature === 'MINERWATCH Mining pool pushed work to a client');
+    minerAlert = alerts.find((a) => a.dest_ip === LAB.poolIp && a.dest_port === LAB.poolPort && CONVERSATION_SIGNATURES.includes(a.signature));
     if (minerAlert?.triage_verdict) {
       console.info(`live serve: triage verdict read ${Date.now() - minerEndMs} ms after the miner exited`);
       break;

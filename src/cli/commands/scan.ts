@@ -5,6 +5,7 @@
 // exit code 2 and one line naming the file and byte offset, after every packet before the damage
 // was processed and every flow ended. See docs/scan.md.
 
+import { systemClock } from '../../util/clock.js';
 import { tuneHeapForSensor } from '../../engine/heap.js';
 import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { toEveLine } from '../../alerts/eve.js';
 import type { Alert } from '../../alerts/types.js';
 import { CaptureFormatError, type CapturedPacket } from '../../capture/types.js';
 import { readCapture } from '../../capture/reader.js';
-import { liveCapture } from '../../capture/live.js';
+import { LIVE_TICK_MS, liveCapture } from '../../capture/live.js';
 import { PcapWriter } from '../../capture/writer.js';
 import { createMiningDetector, type NodeNotice } from '../../detect/detector.js';
 import { defaultAnalysers } from '../../engine/analysers.js';
@@ -160,7 +161,13 @@ async function scan(inputs: string[], opts: ScanOptions, io: CliIo): Promise<voi
   const errors: string[] = [];
   const stderrTty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   if (opts.interface !== undefined) {
-    await runLive(opts.interface, opts.bpf ?? '', durationS, onPacket, errors);
+    // Time passes on the host clock while no packet comes: idle flows end and held alerts go out.
+    const tick = setInterval(() => engine.advanceTime(systemClock.nowUs()), LIVE_TICK_MS);
+    try {
+      await runLive(opts.interface, opts.bpf ?? '', durationS, onPacket, errors);
+    } finally {
+      clearInterval(tick);
+    }
   } else {
     for (const input of inputs) {
       const progress = stderrTty ? new Progress(io, input) : undefined;

@@ -3,6 +3,7 @@
 // account (one-time password printed, or MINERWATCH_ADMIN_PASSWORD) and scans the bundled sample
 // capture, so the queue holds a triaged example alert.
 
+import { LIVE_TICK_MS } from '../../capture/live.js';
 import { tuneHeapForSensor } from '../../engine/heap.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -49,8 +50,6 @@ export interface ServeOptions {
 }
 
 export const DEFAULT_HTTP = '127.0.0.1:8080';
-/** How often a live sensor ends idle flows on the host clock. */
-export const LIVE_TICK_MS = 1000;
 export const DEFAULT_DB = './data/minerwatch.db';
 
 export function samplePath(): string {
