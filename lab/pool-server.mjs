@@ -648,10 +648,16 @@ function main(opts) {
       throw new Error(`unknown dialect ${svc.dialect}`);
     }
     server.on('error', (err) => {
-      log(`${svc.dialect}:${svc.port}: ${err.message}`);
+      // Written synchronously: an exit right after an asynchronous pipe write can lose it.
+      fs.writeSync(2, `pool-server: ${svc.dialect}:${svc.port}: ${err.message}\n`);
       process.exit(1);
     });
-    server.listen(svc.port, opts.address, () => log(`${svc.dialect} listening on ${opts.address}:${svc.port}${svc.tls ? ' (tls)' : ''}`));
+    // Port 0 takes a free port; the line names the port actually bound (callers read it).
+    server.listen(svc.port, opts.address, () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : svc.port;
+      log(`${svc.dialect} listening on ${opts.address}:${port}${svc.tls ? ' (tls)' : ''}`);
+    });
     servers.push(server);
   }
   const stop = () => {

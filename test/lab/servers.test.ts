@@ -60,21 +60,40 @@ const ports: Record<string, number> = {};
 let pool: ChildProcess;
 let poolLog = '';
 
+/** The services started, as `dialect[:tls]` on the command line, and the name the tests use. */
+const SERVICES: Array<[string, string]> = [
+  ['cryptonote', 'cryptonote'],
+  ['cryptonote:tls', 'cryptonoteTls'],
+  ['btc', 'btc'],
+  ['ethstratum', 'ethstratum'],
+  ['daemon', 'daemon'],
+  ['jsonrpc-feed', 'feed'],
+  ['jsonrpc-app', 'app'],
+  ['electrum', 'electrum'],
+  ['bitcoind', 'bitcoind'],
+  ['websocket', 'websocket'],
+];
+
 beforeAll(async () => {
-  for (const name of ['cryptonote', 'cryptonoteTls', 'btc', 'ethstratum', 'daemon', 'feed', 'app', 'electrum', 'bitcoind', 'websocket']) {
-    ports[name] = await freePort('tcp');
-  }
   await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=pool.supportxmr.com',
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
-  pool = spawn('node', [join(LAB_DIR, 'pool-server.mjs'), '--address', HOST,
-    '--service', `cryptonote:${ports.cryptonote}`, '--service', `cryptonote:${ports.cryptonoteTls}:tls`,
-    '--service', `btc:${ports.btc}`, '--service', `ethstratum:${ports.ethstratum}`, '--service', `daemon:${ports.daemon}`,
-    '--service', `jsonrpc-feed:${ports.feed}`, '--service', `jsonrpc-app:${ports.app}`, '--service', `electrum:${ports.electrum}`,
-    '--service', `bitcoind:${ports.bitcoind}`, '--service', `websocket:${ports.websocket}`,
+  // Every service on port 0: the server binds free ports itself and names them (no race between
+  // choosing a port here and binding it there).
+  const serviceArgs = SERVICES.flatMap(([spec]) => {
+    const [dialect, tlsFlag] = spec.split(':');
+    return ['--service', `${dialect}:0${tlsFlag ? `:${tlsFlag}` : ''}`];
+  });
+  pool = spawn('node', [join(LAB_DIR, 'pool-server.mjs'), '--address', HOST, ...serviceArgs,
     '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem'), '--push-interval-ms', '300', '--job-interval-ms', '500',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   pool.stderr?.on('data', (c: Buffer) => { poolLog += c.toString(); });
-  await waitForLine(pool, /listening on/, 10);
+  await waitForLine(pool, /listening on/, SERVICES.length);
+  for (const m of poolLog.matchAll(/pool-server: (\S+) listening on \S+:(\d+)( \(tls\))?/g)) {
+    const spec = `${m[1]}${m[3] ? ':tls' : ''}`;
+    const name = SERVICES.find(([s]) => s === spec)?.[1];
+    if (name !== undefined) ports[name] = Number(m[2]);
+  }
+  expect(Object.keys(ports).sort()).toEqual(SERVICES.map(([, n]) => n).sort());
 }, 60_000);
 
 afterAll(async () => {
