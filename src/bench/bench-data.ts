@@ -12,6 +12,7 @@ import type { FlowRecord } from '../flows/types.js';
 import { DAY_US } from '../store/common.js';
 import { openStore } from '../store/index.js';
 import type { AlertStatus, Store } from '../store/types.js';
+import { mulberry32 } from '../util/prng.js';
 
 /** Trace start: 2026-11-01T00:00:00Z. */
 export const BENCH_T0 = 1_761_955_200_000_000;
@@ -27,17 +28,8 @@ export const BUILD_FLOW_BATCH = 20_000;
 /** Alerts per putAlerts call while building. */
 export const BUILD_ALERT_BATCH = 5000;
 
-/** mulberry32: small, fast, seeded; the same seed gives the same data on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded numbers in [0, 1) (mulberry32): the same seed gives the same data on every run. */
+export const rng = mulberry32;
 
 /** Internal client n: 10.16.0.0/12-style addresses, 10.(16+n/65536).x.y. */
 export function clientIp(n: number): string {

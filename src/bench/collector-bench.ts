@@ -11,6 +11,7 @@ import { FlowDecoder } from '../ingest/netflow/decoder.js';
 import { FlowPairer } from '../ingest/netflow/pairing.js';
 import { toUniFlow, type RawFlowSink } from '../ingest/netflow/record.js';
 import { arg, isInvokedDirectly } from './cli-args.js';
+import { mulberry32 as rng } from '../util/prng.js';
 
 export interface CollectorBenchResult {
   version: 'v5' | 'v9' | 'ipfix';
@@ -24,17 +25,6 @@ export interface CollectorBenchResult {
   normalise_records_per_cpu_s: number;
 }
 
-/** Deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class W {
   readonly b: Uint8Array;

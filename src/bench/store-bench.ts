@@ -16,6 +16,7 @@ import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { AlertQuery, Store } from '../store/types.js';
 import { arg, isInvokedDirectly, storesArg } from './cli-args.js';
+import { mulberry32 as rng } from '../util/prng.js';
 
 export interface StoreBenchOptions {
   flows?: number;
@@ -62,17 +63,6 @@ const INTERNAL_HOSTS = 5000;
 const EXTERNAL_HOSTS = 200_000;
 const SIGNATURES = 50;
 
-/** mulberry32: small, fast, seeded; the same seed gives the same data on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function internalIp(n: number): string {
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;

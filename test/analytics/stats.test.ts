@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseFlowRecords, beaconScore, bowley, coefficientOfVariation, mad, median, mergeConnections, quartiles, sparkline } from '../../src/analytics/index.js';
 import type { FlowRecord } from '../../src/flows/types.js';
+import { mulberry32 as rng } from '../../src/util/prng.js';
 
 describe('statistics', () => {
   it('median, MAD, quartiles and Bowley skewness', () => {
@@ -45,17 +46,6 @@ function rec(p: Partial<FlowRecord> & { start_us: number; end_us: number }): Flo
   };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) for the irregular series. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('connections and beacon score', () => {
   it('merges active-timeout cuts of one 5-tuple into one connection, keeps reconnects apart', () => {
